@@ -1,0 +1,161 @@
+"""Set up, launch and test the course with nothing but Python >= 3.10 and pip.
+
+    python3 course.py lab     # create .venv on first use, prepare the data, open JupyterLab
+    python3 course.py test    # lint, unit tests and every notebook under nbval
+    python3 course.py nav     # regenerate the README's course map and notebook navigation
+    python3 course.py doctor  # print the environment check
+
+On Windows write ``py`` for ``python3``. In an environment that already has the
+course's packages (conda, Binder) nothing is installed: that environment is used.
+"""
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+ENV_FILE = ROOT / "environment.yml"
+VENV = ROOT / ".venv"
+SUPPORTED = ((3, 10), (3, 13))
+
+
+def pip_requirements(text=None):
+    """The requirement lines of environment.yml's ``pip:`` section, comments removed."""
+    text = ENV_FILE.read_text(encoding="utf-8") if text is None else text
+    lines, in_pip, pip_indent = [], False, None
+    for raw in text.splitlines():
+        line = raw.split(" #", 1)[0].rstrip() if not raw.lstrip().startswith("#") else ""
+        if not line:
+            continue
+        indent = len(line) - len(line.lstrip())
+        if line.strip() == "- pip:":
+            in_pip, pip_indent = True, indent
+            continue
+        if in_pip:
+            if indent <= pip_indent:
+                in_pip = False
+                continue
+            item = line.strip()
+            if not item.startswith("- "):
+                raise SystemExit(f"{ENV_FILE.name}: cannot read pip line {raw!r}")
+            lines.append(item[2:].strip())
+    if not lines:
+        raise SystemExit(f"{ENV_FILE.name} has no pip: section; the course cannot install")
+    return lines
+
+
+def _venv_python():
+    sub = "Scripts/python.exe" if os.name == "nt" else "bin/python"
+    return VENV / sub
+
+
+def _current_env_is_ready():
+    """True when this interpreter already has the course's packages (conda, Binder)."""
+    from importlib import metadata
+
+    for dist in ("keras", "nbval", "jupyterlab", "course-utils"):
+        try:
+            metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return False
+    return any(_has(d) for d in ("tensorflow", "tensorflow-cpu"))
+
+
+def _has(dist):
+    from importlib import metadata
+
+    try:
+        metadata.version(dist)
+        return True
+    except metadata.PackageNotFoundError:
+        return False
+
+
+def ensure_env():
+    """Return the Python to run the course with, creating .venv on first use."""
+    if not (SUPPORTED[0] <= sys.version_info[:2] <= SUPPORTED[1]):
+        raise SystemExit(
+            f"Python {sys.version.split()[0]} is not supported: the course needs 3.10–3.13 "
+            "(TensorFlow 2.21 has no wheels for others). Install Python 3.11 and run this again."
+        )
+    if sys.prefix != sys.base_prefix and Path(sys.prefix) != VENV and _current_env_is_ready():
+        return Path(sys.executable)  # an activated environment that has everything
+    if os.environ.get("CONDA_PREFIX") and _current_env_is_ready():
+        return Path(sys.executable)
+    reqs = pip_requirements()
+    stamp_value = hashlib.sha256("\n".join(reqs).encode()).hexdigest()[:16]
+    stamp = VENV / ".course-env"
+    python = _venv_python()
+    if python.exists() and stamp.exists() and stamp.read_text().strip() == stamp_value:
+        return python
+    if not python.exists():
+        print(f"[course] creating the environment in {VENV} (first run only) ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    req_file = VENV / "requirements-from-environment-yml.txt"
+    req_file.write_text("\n".join(reqs) + "\n", encoding="utf-8")
+    print("[course] installing the packages pinned in environment.yml ...", flush=True)
+    _run([python, "-m", "pip", "install", "--quiet", "--upgrade", "pip"])
+    _run([python, "-m", "pip", "install", "--quiet", "-r", str(req_file)])
+    stamp.write_text(stamp_value + "\n")
+    return python
+
+
+def _run(cmd, env=None, check=True):
+    print("[course] $", " ".join(str(c) for c in cmd), flush=True)
+    result = subprocess.run([str(c) for c in cmd], cwd=ROOT, env=env)
+    if check and result.returncode != 0:
+        raise SystemExit(result.returncode)
+    return result.returncode
+
+
+def cmd_lab(args):
+    python = ensure_env()
+    print("[course] preparing the datasets (real where available, else generated) ...",
+          flush=True)
+    _run([python, "-m", "course_utils", "prepare"])
+    _run([python, "-m", "jupyterlab", f"--ServerApp.root_dir={ROOT / 'notebooks'}",
+          "00_start_here.ipynb", *args])
+
+
+def cmd_test(args):
+    python = ensure_env()
+    # tests/conftest.py fixes the test settings (quick profile, no downloads, quiet TF).
+    status = _run([python, "-m", "ruff", "check", "course_utils", "tests", "notebooks",
+                   "course.py"], check=False)
+    if status:
+        print("[course] ruff found problems (see above); fix them, or `ruff check --fix`.")
+        return status
+    status = _run([python, "-m", "pytest", "--durations=15", *args], check=False)
+    if status == 5:
+        print("[course] pytest collected no tests: that is a failure here, not a pass.")
+        return 1
+    return status
+
+
+def cmd_nav(args):
+    python = ensure_env()
+    code = "from course_utils.course_map import sync; sync(write=True)"
+    return _run([python, "-c", code], check=False)
+
+
+def cmd_doctor(args):
+    python = ensure_env()
+    return _run([python, "-m", "course_utils", "doctor"], check=False)
+
+
+COMMANDS = {"lab": cmd_lab, "test": cmd_test, "nav": cmd_nav, "doctor": cmd_doctor}
+
+
+def main(argv):
+    if not argv or argv[0] not in COMMANDS:
+        names = ", ".join(COMMANDS)
+        print(__doc__)
+        return f"usage: python3 course.py {{{names}}} [extra arguments]" if argv else 0
+    return COMMANDS[argv[0]](argv[1:]) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,45 @@
+"""Tested helpers for the course "How Keras takes its training data".
+
+Every public function names, in its docstring, the notebook that introduces it.
+Importing this package is cheap: submodules (and TensorFlow) load on first use.
+"""
+
+from importlib import import_module
+
+__version__ = "0.1.0"
+
+# public name -> submodule that defines it
+_EXPORTS = {
+    # foundation (00_start_here)
+    "doctor": "doctor",
+    "setup_notebook": "doctor",
+    "settings": "profiles",
+    "active_profile": "profiles",
+    "PROFILES": "profiles",
+    "COURSE_MAP": "course_map",
+    "data_home": "data",
+    "dataset_status": "data",
+    "prepare_datasets": "data",
+    # datasets and the CSV generator (05)
+    "prepare_flowers17": "flowers17",
+    "FLOWERS17_CLASSES": "flowers17",
+    "csv_image_generator": "csv_images",
+    "write_image_csv": "csv_images",
+    "prepare_movielens": "movielens",
+}
+
+
+def __getattr__(name):
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'course_utils' has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_EXPORTS))
+
+
+__all__ = sorted(_EXPORTS)

@@ -1,0 +1,54 @@
+"""Every size that depends on the profile, in one place (introduced in 00_start_here).
+
+``COURSE_PROFILE=quick`` (the default: CI, Binder, a workshop) keeps each notebook
+under a minute on two CPU cores; ``COURSE_PROFILE=full`` reproduces the headline
+results. Notebooks read their sizes with ``course_utils.settings()``.
+"""
+
+import os
+from types import SimpleNamespace
+
+ENV_VAR = "COURSE_PROFILE"
+DEFAULT = "quick"
+
+# One section per notebook; a key's name says what it sizes.
+PROFILES = {
+    "quick": {
+        # 01_three_ways_to_train
+        "three_ways_epochs": 3,
+        # 05_flowers17_csv_generator
+        "flowers_epochs": 4,
+        "flowers_batch_size": 32,
+    },
+    "full": {
+        "three_ways_epochs": 10,
+        "flowers_epochs": 75,
+        "flowers_batch_size": 32,
+    },
+}
+
+
+def active_profile():
+    """Name of the active profile, from ``COURSE_PROFILE`` (00_start_here).
+
+    Raises ``ValueError`` naming the valid profiles when the variable holds anything else.
+    """
+    name = os.environ.get(ENV_VAR, "").strip().lower() or DEFAULT
+    if name not in PROFILES:
+        valid = ", ".join(repr(p) for p in PROFILES)
+        raise ValueError(
+            f"{ENV_VAR}={os.environ[ENV_VAR]!r} is not a profile of this course. "
+            f"Valid profiles: {valid}. Unset it for the default ({DEFAULT!r})."
+        )
+    return name
+
+
+def settings(profile=None):
+    """The sizes of a profile (the active one by default) as attributes (00_start_here).
+
+    ``settings().flowers_epochs`` -> 4 in the quick profile. ``.name`` is the profile's name.
+    """
+    name = active_profile() if profile is None else profile
+    if name not in PROFILES:
+        raise ValueError(f"unknown profile {name!r}; valid profiles: {', '.join(PROFILES)}")
+    return SimpleNamespace(name=name, **PROFILES[name])

@@ -1,0 +1,105 @@
+"""Every notebook follows COURSE.md, and the generated parts are in sync."""
+
+import re
+
+import pytest
+
+from course_utils.course_map import COURSE_MAP, NAV_TAG, render_navigation, sync
+from notebook_rules import (
+    NOTEBOOKS,
+    ROOT,
+    is_compared,
+    markdown_lines,
+    read,
+    relative_links,
+    tags,
+)
+
+ids = [p.name for p in NOTEBOOKS]
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "no notebooks found in notebooks/"
+    assert NOTEBOOKS[0].name == "00_start_here.ipynb"
+
+
+def test_notebook_names_come_from_the_course_map():
+    fixed = {nb.file for nb in COURSE_MAP}
+    strays = [p.name for p in NOTEBOOKS if p.name not in fixed]
+    assert not strays, f"notebooks not in course_utils.course_map.COURSE_MAP: {strays}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_one_h1_then_overview(path):
+    nb = read(path)
+    h1 = [ln for ln in markdown_lines(nb) if re.match(r"^# \S", ln)]
+    assert len(h1) == 1, f"{path.name}: expected one H1 title, found {h1}"
+    first = nb.cells[0]
+    assert first.cell_type == "markdown" and first.source.startswith("# "), (
+        f"{path.name}: the first cell must be the H1 title")
+    overview = "\n".join(c.source for c in nb.cells[:3] if c.cell_type == "markdown")
+    assert "What you will learn" in overview, f"{path.name}: no 'What you will learn' objectives"
+    objectives = re.findall(r"^\s*[-*] ", overview.split("What you will learn", 1)[1], re.M)
+    assert len(objectives) >= 3, f"{path.name}: fewer than 3 objectives"
+    assert re.search(r"\*\*Time:\*\*.*\d+ min", overview), f"{path.name}: no '**Time:** N min'"
+    assert "**Prerequisites:**" in overview, f"{path.name}: no '**Prerequisites:**'"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_setup_cell_key_points_and_navigation(path):
+    nb = read(path)
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert code and "setup_notebook(" in code[0].source, (
+        f"{path.name}: the first code cell must be the setup cell calling setup_notebook()")
+    lines = markdown_lines(nb)
+    assert any(re.match(r"^## Key points", ln) for ln in lines), f"{path.name}: no '## Key points'"
+    last = nb.cells[-1]
+    assert NAV_TAG in tags(last), f"{path.name}: the last cell must be the navigation cell"
+    assert last.source == render_navigation(path.name), (
+        f"{path.name}: navigation is stale; run `python3 course.py nav`")
+    for target in relative_links(nb):
+        assert (path.parent / target).resolve().exists(), f"{path.name}: broken link {target}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS[1:], ids=ids[1:])
+def test_exercises_have_collapsed_solutions(path):
+    nb = read(path)
+    solutions = [c for c in nb.cells if "solution" in tags(c)]
+    assert len(solutions) >= 2, f"{path.name}: needs two or more cells tagged 'solution'"
+    for cell in solutions:
+        assert cell.cell_type == "code", f"{path.name}: a solution must be a runnable code cell"
+        assert cell.metadata.get("jupyter", {}).get("source_hidden") is True, (
+            f"{path.name}: solution cells are collapsed (metadata.jupyter.source_hidden)")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_committed_outputs_come_from_restart_and_run_all(path):
+    nb = read(path)
+    assert nb.metadata.get("kernelspec", {}).get("name") == "python3", (
+        f"{path.name}: kernelspec must be 'python3'")
+    counts = [c.execution_count for c in nb.cells if c.cell_type == "code"]
+    assert counts == list(range(1, len(counts) + 1)), (
+        f"{path.name}: execution counts {counts} are not 1..n: Restart & Run All, then save")
+    for cell in nb.cells:
+        for out in cell.get("outputs", []):
+            assert out.get("output_type") != "error" or "raises-exception" in tags(cell), (
+                f"{path.name}: an error output in a cell not tagged 'raises-exception'")
+
+
+def test_nbval_compares_at_least_40_percent_of_the_cells_with_output():
+    with_output = compared = 0
+    per_notebook = {}
+    for path in NOTEBOOKS:
+        cells = [c for c in read(path).cells if c.cell_type == "code" and c.outputs]
+        n_cmp = sum(is_compared(c) for c in cells)
+        per_notebook[path.name] = f"{n_cmp}/{len(cells)}"
+        with_output += len(cells)
+        compared += n_cmp
+    assert with_output, "no code cell has a stored output"
+    assert compared / with_output >= 0.40, (
+        f"nbval compares {compared}/{with_output} cells with output; per notebook: {per_notebook}")
+
+
+def test_readme_map_and_navigation_are_generated_from_the_course_map():
+    stale = sync(write=False, root=ROOT)
+    assert not stale, f"out of date: {[p.name for p in stale]}; run `python3 course.py nav`"
