@@ -11,8 +11,8 @@ __version__ = "0.1.0"
 # public name -> submodule that defines it
 _EXPORTS = {
     # foundation (00_start_here)
-    "doctor": "doctor",
-    "setup_notebook": "doctor",
+    "doctor": "environment",
+    "setup_notebook": "environment",
     "settings": "profiles",
     "active_profile": "profiles",
     "PROFILES": "profiles",
@@ -26,6 +26,13 @@ _EXPORTS = {
     "csv_image_generator": "csv_images",
     "write_image_csv": "csv_images",
     "prepare_movielens": "movielens",
+    # variable-length sequences (07)
+    "majority_sequences": "sequences",
+    "padding_waste": "sequences",
+    "bucket_batches": "sequences",
+    # migrating legacy code (10) and the instructors' learner copies
+    "find_legacy_keras": "legacy",
+    "write_learner_copies": "learner",
 }
 
 

@@ -1,5 +1,5 @@
-from course_utils import doctor as doctor_module
-from course_utils.doctor import doctor
+from course_utils import environment as doctor_module
+from course_utils.environment import doctor
 
 
 def test_doctor_reports_every_area_and_passes_here(capsys):

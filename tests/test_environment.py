@@ -7,7 +7,7 @@ from importlib import metadata
 
 import yaml
 
-from course_utils.doctor import EXPECTED
+from course_utils.environment import EXPECTED
 from notebook_rules import ROOT
 
 sys.path.insert(0, str(ROOT))

@@ -73,6 +73,18 @@ def test_exercises_have_collapsed_solutions(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_nbval_markers_are_spelled_exactly(path):
+    known = {"NBVAL_IGNORE_OUTPUT", "NBVAL_CHECK_OUTPUT", "NBVAL_RAISES_EXCEPTION", "NBVAL_SKIP"}
+    for cell in read(path).cells:
+        for line in cell.source.splitlines() if cell.cell_type == "code" else []:
+            text = line.strip().lstrip("#").strip()
+            if line.strip().startswith("#") and text.startswith("NBVAL_"):
+                assert text in known, (
+                    f"{path.name}: {line.strip()!r} is not a marker nbval knows; it must be "
+                    "alone on its line (nbval compares the whole comment)")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
 def test_committed_outputs_come_from_restart_and_run_all(path):
     nb = read(path)
     assert nb.metadata.get("kernelspec", {}).get("name") == "python3", (

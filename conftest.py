@@ -1,5 +1,5 @@
-"""Test settings shared by the unit tests and nbval, and a per-notebook report of time
-and peak memory (the kernels' resident memory, sampled)."""
+"""Test settings shared by the unit tests and nbval (kept at the top of the repository so
+that they apply to notebooks/ too), and a per-notebook report of time and peak memory."""
 
 import os
 import threading
