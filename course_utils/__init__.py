@@ -33,6 +33,8 @@ _EXPORTS = {
     # migrating legacy code (10) and the instructors' learner copies
     "find_legacy_keras": "legacy",
     "write_learner_copies": "learner",
+    # 03_debugging_generators
+    "check_generator": "checks",
 }
 
 
