@@ -25,6 +25,9 @@ _EXPORTS = {
     "FLOWERS17_CLASSES": "flowers17",
     "csv_image_generator": "csv_images",
     "write_image_csv": "csv_images",
+    "read_image_csv": "csv_images",
+    "csv_classes": "csv_images",
+    "naive_csv_generator": "csv_images",
     "prepare_movielens": "movielens",
     # variable-length sequences (07)
     "majority_sequences": "sequences",
