@@ -1,0 +1,309 @@
+"""Measuring and speeding up an input pipeline (introduced in 08_input_pipeline_performance).
+
+- ``StepTimer``: a callback that times every training step of ``fit`` and the gap
+  between steps; ``measure_step_wait`` turns it into "how long does a step wait for
+  its batch?" by comparing with the same step fed from memory.
+- ``csv_text_dataset``: the image CSV read by ``tf.data`` (``TextLineDataset`` + string ops).
+- ``build_npy_cache`` / ``load_npy_cache`` / ``NpyBatches``: parse the CSV once into a
+  binary ``.npy`` cache, then read batches from a memory map.
+- ``images_per_second``, ``peak_python_memory``, ``repeat_file``: small measuring tools.
+"""
+
+import os
+import statistics
+import time
+import tracemalloc
+from itertools import islice
+from pathlib import Path
+from typing import NamedTuple
+
+import keras
+import numpy as np
+
+from .csv_images import IMAGE_SHAPE, csv_classes, csv_image_generator
+
+# --------------------------------------------------------------------------------------
+# How long does a training step wait for its batch?
+# --------------------------------------------------------------------------------------
+
+
+class StepTimer(keras.callbacks.Callback):
+    """Time every training step of ``fit``, and the gap between steps
+    (08_input_pipeline_performance).
+
+    ``step_times``: seconds from ``on_train_batch_begin`` to ``on_train_batch_end``;
+    ``gap_times``: seconds from one step's end to the next step's begin (same epoch).
+    The first ``skip`` steps of each ``fit`` call are not timed (the first step also
+    traces the train function). ``median_step_ms`` / ``median_gap_ms`` summarise.
+
+    What it captures, on the TensorFlow backend of Keras 3: ``fit`` hands the train
+    function an *iterator*, and the train function takes the next batch from it
+    (``iterator.get_next()``) *inside* the step. So a step's time is the wait for its
+    batch plus the computation, and the gap between steps holds only Keras's own
+    bookkeeping, however slow the data is. (Keras 3's torch backend fetches the batch
+    before ``on_train_batch_begin``, in the gap.) To separate the wait from the
+    computation, time the same model fed from memory: ``measure_step_wait`` does that.
+
+    What it does not capture: data work done *ahead* of the step. Prefetching
+    (``tf.data``'s ``prefetch``, the prefetch Keras adds after a generator or a
+    ``PyDataset``, a ``PyDataset``'s workers) prepares batches while earlier steps
+    compute; a step waits only for what is not ready yet. A small wait therefore means
+    "the pipeline keeps up", not "the pipeline is cheap": it may still use a core.
+    """
+
+    def __init__(self, skip=1):
+        super().__init__()
+        self.skip = int(skip)
+        self.step_times, self.gap_times = [], []
+        self._begin = self._end = None
+        self._seen = 0
+
+    def on_train_begin(self, logs=None):
+        self.step_times, self.gap_times = [], []
+        self._seen = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._end = None  # no gap across the end of an epoch (validation, callbacks)
+
+    def on_train_batch_begin(self, batch, logs=None):
+        now = time.perf_counter()
+        if self._end is not None:
+            self.gap_times.append(now - self._end)
+        self._begin = now
+
+    def on_train_batch_end(self, batch, logs=None):
+        now = time.perf_counter()
+        self._seen += 1
+        if self._seen > self.skip:
+            self.step_times.append(now - self._begin)
+        self._end = now
+
+    @property
+    def median_step_ms(self):
+        """Median recorded step time in milliseconds (NaN before any step)."""
+        return 1000 * statistics.median(self.step_times) if self.step_times else float("nan")
+
+    @property
+    def median_gap_ms(self):
+        """Median recorded gap between steps in milliseconds (NaN if none)."""
+        return 1000 * statistics.median(self.gap_times) if self.gap_times else float("nan")
+
+
+class StepWait(NamedTuple):
+    """Median step time fed by a pipeline and fed from memory, and their difference."""
+
+    step_ms: float  # a step fed by the pipeline: wait + compute
+    compute_ms: float  # the same step fed from memory: compute only
+    wait_ms: float  # step_ms - compute_ms, at least 0
+
+    @property
+    def wait_fraction(self):
+        """Share of a step spent waiting for its batch (0 = never waits)."""
+        return self.wait_ms / self.step_ms if self.step_ms > 0 else 0.0
+
+
+def measure_step_wait(model, data, steps, memory_batch, **fit_kwargs):
+    """How long each training step of ``model`` waits for its batch from ``data``
+    (08_input_pipeline_performance).
+
+    Trains ``model`` (compiled) for ``steps`` steps on ``memory_batch`` (an ``(x, y)``
+    batch held in memory, repeated: no input cost), then ``steps`` steps on ``data``
+    (anything ``fit`` takes that can give ``steps`` batches: an infinite generator, a
+    repeated ``tf.data.Dataset``, a ``PyDataset``), timing both with ``StepTimer``.
+    Returns ``StepWait(step_ms, compute_ms, wait_ms)`` (medians). It trains the model:
+    use a model made for measuring. ``fit_kwargs`` go to both ``fit`` calls.
+    """
+    import tensorflow as tf
+
+    fit_kwargs = {"verbose": 0, "shuffle": False, **fit_kwargs}
+    memory = tf.data.Dataset.from_tensors(tuple(memory_batch)).repeat()
+    reference, timer = StepTimer(), StepTimer()
+    model.fit(memory, steps_per_epoch=steps + 1, callbacks=[reference], **fit_kwargs)
+    model.fit(data, steps_per_epoch=steps + 1, callbacks=[timer], **fit_kwargs)
+    step, compute = timer.median_step_ms, reference.median_step_ms
+    return StepWait(step, compute, max(0.0, step - compute))
+
+
+# --------------------------------------------------------------------------------------
+# The CSV read by tf.data
+# --------------------------------------------------------------------------------------
+
+
+def csv_text_dataset(csv_path, batch_size, classes=None, *, parallel=True, prefetch=True,
+                     repeat=False, image_shape=IMAGE_SHAPE):
+    """A ``tf.data`` pipeline over an image CSV (08_input_pipeline_performance):
+    ``TextLineDataset`` -> parse each line with string ops -> batch (-> prefetch).
+
+    Yields what ``csv_image_generator`` yields: float32 images scaled to [0, 1] and
+    int32 indices into ``classes`` (default: the file's sorted labels). A label not in
+    ``classes`` stops the pipeline with an ``InvalidArgumentError``.
+    ``parallel=True`` parses lines on several threads (``num_parallel_calls=AUTOTUNE``,
+    order kept); ``prefetch=True`` prepares batches while the model trains;
+    ``repeat=True`` loops forever (pass ``steps_per_epoch`` to ``fit``).
+    """
+    import tensorflow as tf
+
+    classes = csv_classes(csv_path) if classes is None else list(classes)
+    table = tf.lookup.StaticHashTable(
+        tf.lookup.KeyValueTensorInitializer(tf.constant(classes),
+                                            tf.range(len(classes), dtype=tf.int32)),
+        default_value=-1)
+    shape = tuple(image_shape)
+
+    def parse(line):
+        label, values = tf.unstack(tf.strings.split(line, ",", maxsplit=1), num=2)
+        pixels = tf.strings.to_number(tf.strings.split(values, ","), out_type=tf.int32)
+        index = table.lookup(label)
+        tf.debugging.assert_non_negative(index, message="a label is not one of the classes")
+        image = tf.cast(tf.reshape(pixels, shape), tf.float32) / 255.0
+        return image, index
+
+    lines = tf.data.TextLineDataset(str(csv_path))
+    lines = lines.filter(lambda line: tf.strings.length(tf.strings.strip(line)) > 0)
+    if repeat:
+        lines = lines.repeat()
+    ds = lines.map(parse, num_parallel_calls=tf.data.AUTOTUNE if parallel else None)
+    ds = ds.batch(batch_size)
+    return ds.prefetch(tf.data.AUTOTUNE) if prefetch else ds
+
+
+# --------------------------------------------------------------------------------------
+# A binary cache: parse once, then read from a memory map
+# --------------------------------------------------------------------------------------
+
+
+def build_npy_cache(csv_path, cache_prefix, classes=None, *, batch_size=256):
+    """Parse an image CSV once into two ``.npy`` files, ``<prefix>.images.npy`` (uint8
+    ``(N, 64, 64, 3)``) and ``<prefix>.labels.npy`` (int32 indices into ``classes``)
+    (08_input_pipeline_performance).
+
+    Streams: rows go straight into a memory-mapped file, so memory stays a batch, not
+    the file. Returns the two paths. Rebuild it whenever the CSV changes.
+    """
+    csv_path, prefix = Path(csv_path), Path(cache_prefix)
+    classes = csv_classes(csv_path) if classes is None else list(classes)
+    prefix.parent.mkdir(parents=True, exist_ok=True)
+    n = _count_rows(csv_path)
+    images_path = prefix.with_name(prefix.name + ".images.npy")
+    labels_path = prefix.with_name(prefix.name + ".labels.npy")
+    images = np.lib.format.open_memmap(images_path, mode="w+", dtype=np.uint8,
+                                       shape=(n, *IMAGE_SHAPE))
+    labels = np.empty(n, dtype=np.int32)
+    done = 0
+    for x, y in csv_image_generator(csv_path, batch_size, mode="eval", classes=classes):
+        # the generator yields value / 255 in float32; rint(x * 255) restores it exactly
+        images[done:done + len(y)] = np.rint(x * np.float32(255))
+        labels[done:done + len(y)] = y
+        done += len(y)
+    if done != n:
+        raise ValueError(f"{csv_path}: counted {n} rows but parsed {done}")
+    images.flush()
+    del images
+    np.save(labels_path, labels)
+    return images_path, labels_path
+
+
+def _count_rows(csv_path):
+    with open(csv_path, "rb") as f:
+        return sum(1 for line in f if line.strip())
+
+
+def load_npy_cache(cache_prefix):
+    """The cache ``build_npy_cache`` wrote, as ``(images, labels)``: images as a
+    read-only memory map (nothing is read until used), labels in memory
+    (08_input_pipeline_performance)."""
+    prefix = Path(cache_prefix)
+    images = np.load(prefix.with_name(prefix.name + ".images.npy"), mmap_mode="r")
+    labels = np.load(prefix.with_name(prefix.name + ".labels.npy"))
+    return images, labels
+
+
+class NpyBatches(keras.utils.PyDataset):
+    """Batches from the memory-mapped cache: float32 images in [0, 1] and int32 labels,
+    like ``csv_image_generator`` (08_input_pipeline_performance).
+
+    Random access (``fit`` may shuffle the order of batches); the last batch may be
+    short. ``workers``, ``use_multiprocessing`` and ``max_queue_size`` go to
+    ``PyDataset``.
+    """
+
+    def __init__(self, images, labels, batch_size, **kwargs):
+        super().__init__(**kwargs)
+        if len(images) != len(labels):
+            raise ValueError(f"{len(images)} images but {len(labels)} labels")
+        self.images, self.labels, self.batch_size = images, labels, int(batch_size)
+
+    def __len__(self):
+        return -(-len(self.labels) // self.batch_size)
+
+    def __getitem__(self, index):
+        if not 0 <= index < len(self):
+            raise IndexError(f"batch {index} of a PyDataset of {len(self)} batches")
+        rows = slice(index * self.batch_size, (index + 1) * self.batch_size)
+        x = np.multiply(self.images[rows], np.float32(1 / 255), dtype=np.float32)
+        return x, np.asarray(self.labels[rows], dtype=np.int32)
+
+
+# --------------------------------------------------------------------------------------
+# Measuring tools
+# --------------------------------------------------------------------------------------
+
+
+def images_per_second(batches, n_batches, warmup=1):
+    """Pull ``warmup + n_batches`` batches ``(x, y, ...)`` from an iterable and return
+    images per second over the last ``n_batches`` (08_input_pipeline_performance).
+
+    The warm-up batches (opening files, tracing ``tf.data`` functions) are not timed.
+    """
+    iterator = iter(batches)
+    for _ in islice(iterator, warmup):
+        pass
+    images = 0
+    start = time.perf_counter()
+    for batch in islice(iterator, n_batches):
+        images += len(batch[0])
+    seconds = time.perf_counter() - start
+    if images == 0:
+        raise ValueError("no batch left to time after the warm-up")
+    return images / seconds
+
+
+def peak_python_memory(function, *args, **kwargs):
+    """Run ``function`` and return ``(result, peak bytes)``: the most memory that Python
+    objects and NumPy arrays held at once while it ran, from ``tracemalloc``
+    (08_input_pipeline_performance). TensorFlow's own allocations are not counted."""
+    was_tracing = tracemalloc.is_tracing()
+    if not was_tracing:
+        tracemalloc.start()
+    tracemalloc.reset_peak()
+    base = tracemalloc.get_traced_memory()[0]
+    try:
+        result = function(*args, **kwargs)
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        if not was_tracing:
+            tracemalloc.stop()
+    return result, peak
+
+
+def repeat_file(source, target, times):
+    """Write ``source``'s bytes ``times`` times into ``target`` (a file ``times`` times
+    as long, e.g. a CSV with every row repeated), chunk by chunk; return ``target``
+    (08_input_pipeline_performance)."""
+    source, target = Path(source), Path(target)
+    with open(source, "rb") as src:
+        src.seek(max(0, source.stat().st_size - 1))
+        needs_newline = src.read(1) not in (b"", b"\n")
+    with open(target, "wb") as out:
+        for _ in range(int(times)):
+            with open(source, "rb") as src:
+                while chunk := src.read(1 << 22):
+                    out.write(chunk)
+            if needs_newline:
+                out.write(b"\n")
+    return target
+
+
+def file_megabytes(path):
+    """Size of a file in MB (10^6 bytes) (08_input_pipeline_performance)."""
+    return os.path.getsize(path) / 1e6
