@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .data import _file_mode
+
 IMAGE_SHAPE = (64, 64, 3)
 _BOM = b"\xef\xbb\xbf"
 _BLOCK_ROWS = 32  # rows parsed together: big enough to amortise, small enough to stream
@@ -61,19 +63,31 @@ def _show(raw, limit=40):
 
 
 def _parse_values(rests, n_values):
-    """Parse rows of comma-separated integers (the part after each label) in one call to
-    NumPy's C text parser. Returns a (rows, n_values) uint8 array, or None if anything
-    is off (a wrong count, a non-integer, a value outside 0-255); the caller then
-    diagnoses row by row, so the error names the line and the value."""
-    if any(rest.count(b",") != n_values - 1 for rest in rests):
-        return None  # also catches a trailing comma, which the parser would accept
+    """Parse rows of comma-separated integers (the part after each label) with one call
+    to NumPy's C text parser, then prove the result exact with cheap array checks.
+    Returns a (rows, n_values) uint8 array, or None if anything is off; the caller then
+    diagnoses row by row, so the error names the line and the value.
+
+    The proof: a value v of 0-255 written plainly takes 1 + (v >= 10) + (v >= 100)
+    characters, and no text of a value takes fewer characters than the plain form of
+    what the parser returns for it (leading zeros, spaces, signs and out-of-range
+    numbers that wrap around all take more). So if every row's length equals the plain
+    length of its n_values parsed values plus its commas, every row holds exactly
+    n_values plain values 0-255 and the parse is exact; otherwise (including a
+    trailing comma, which the parser tolerates) the row goes to the careful path.
+    """
     try:
-        values = np.fromstring(b",".join(rests), dtype=np.int64, sep=",")
-    except ValueError:  # "could not be read to its end": a value that is not an integer
+        values = np.fromstring(b",".join(rests), dtype=np.uint16, sep=",")
+    except ValueError:  # "could not be read to its end": something that is not a number
         return None
-    if values.size != len(rests) * n_values or values.min() < 0 or values.max() > 255:
+    if values.size != len(rests) * n_values or values.max() > 255:
         return None
-    return values.astype(np.uint8).reshape(len(rests), n_values)
+    values = values.reshape(len(rests), n_values)
+    plain = (np.count_nonzero(values >= 10, axis=1) + np.count_nonzero(values >= 100, axis=1)
+             + (2 * n_values - 1))
+    if not np.array_equal(plain, [len(rest) for rest in rests]):
+        return None
+    return values.astype(np.uint8)
 
 
 class _Reader:
@@ -388,6 +402,7 @@ def write_image_csv(path, images, labels, *, progress=False):
                 f.write(label.encode("utf-8") + b"," + values + b"\n")
                 if bar is not None and (i + 1) % 50 == 0:
                     bar.update(i + 1)
+        os.chmod(tmp, _file_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -205,6 +205,13 @@ def safe_extract(archive, dest):
     return dest
 
 
+def _file_mode():
+    """The permissions a new file gets from open() (mkstemp's are owner-only)."""
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def atomic_write_bytes(path, data):
     """Write ``data`` to ``path`` through a temporary file and ``os.replace`` (00_start_here)."""
     path = Path(path)
@@ -213,6 +220,7 @@ def atomic_write_bytes(path, data):
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        os.chmod(tmp, _file_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -361,3 +361,10 @@ def test_path_types(tmp_path):
     path, _, _ = _write(tmp_path, 3)
     for p in (path, str(path), os.fspath(path)):
         assert len(read_image_csv(p, image_shape=SMALL)[0]) == 3
+
+
+def test_written_files_get_the_usual_permissions(tmp_path):
+    path, _, _ = _write(tmp_path, 2)
+    mask = os.umask(0)
+    os.umask(mask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~mask
