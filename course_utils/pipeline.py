@@ -6,6 +6,7 @@
 - ``csv_text_dataset``: the image CSV read by ``tf.data`` (``TextLineDataset`` + string ops).
 - ``build_npy_cache`` / ``load_npy_cache`` / ``NpyBatches``: parse the CSV once into a
   binary ``.npy`` cache, then read batches from a memory map.
+- ``CsvBatches``: a ``PyDataset`` that parses CSV rows on request (to try workers on).
 - ``images_per_second``, ``peak_python_memory``, ``repeat_file``: small measuring tools.
 """
 
@@ -102,6 +103,33 @@ class StepWait(NamedTuple):
         return self.wait_ms / self.step_ms if self.step_ms > 0 else 0.0
 
 
+def probe_model(n_classes=17, width=16, name="probe"):
+    """A small compiled convolutional classifier of 64 x 64 x 3 images, to measure input
+    pipelines with (08_input_pipeline_performance). ``width`` scales its computation:
+    the filters of its two convolutions are ``width`` and ``2 * width``."""
+    model = keras.Sequential([
+        keras.Input((*IMAGE_SHAPE,)),
+        keras.layers.Conv2D(width, 3, strides=2, activation="relu", name="conv1"),
+        keras.layers.Conv2D(2 * width, 3, strides=2, activation="relu", name="conv2"),
+        keras.layers.GlobalAveragePooling2D(name="pool"),
+        keras.layers.Dense(n_classes, name="logits"),
+    ], name=name)
+    model.compile(optimizer="adam",
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    return model
+
+
+def format_waits(waits):
+    """A ``{name: StepWait}`` dict as a text table (08_input_pipeline_performance)."""
+    width = max([len("feed")] + [len(name) for name in waits])
+    lines = [f"{'feed':<{width}}  {'step ms':>8}  {'compute ms':>10}  {'wait ms':>8}  "
+             f"{'waiting':>7}"]
+    for name, w in waits.items():
+        lines.append(f"{name:<{width}}  {w.step_ms:>8.1f}  {w.compute_ms:>10.1f}  "
+                     f"{w.wait_ms:>8.1f}  {w.wait_fraction:>7.0%}")
+    return "\n".join(lines)
+
+
 def measure_step_wait(model, data, steps, memory_batch, **fit_kwargs):
     """How long each training step of ``model`` waits for its batch from ``data``
     (08_input_pipeline_performance).
@@ -116,7 +144,11 @@ def measure_step_wait(model, data, steps, memory_batch, **fit_kwargs):
     import tensorflow as tf
 
     fit_kwargs = {"verbose": 0, "shuffle": False, **fit_kwargs}
-    memory = tf.data.Dataset.from_tensors(tuple(memory_batch)).repeat()
+    x, y = memory_batch
+    # batched from slices, so its spec (batch size None) matches what fit makes of a
+    # generator or a PyDataset: the train function traced here is reused, and the
+    # pipeline gets no head start while the first step of `data` traces it again
+    memory = tf.data.Dataset.from_tensor_slices((x, y)).batch(len(x)).repeat()
     reference, timer = StepTimer(), StepTimer()
     model.fit(memory, steps_per_epoch=steps + 1, callbacks=[reference], **fit_kwargs)
     model.fit(data, steps_per_epoch=steps + 1, callbacks=[timer], **fit_kwargs)
@@ -242,6 +274,53 @@ class NpyBatches(keras.utils.PyDataset):
         rows = slice(index * self.batch_size, (index + 1) * self.batch_size)
         x = np.multiply(self.images[rows], np.float32(1 / 255), dtype=np.float32)
         return x, np.asarray(self.labels[rows], dtype=np.int32)
+
+
+class CsvBatches(keras.utils.PyDataset):
+    """Random-access batches of an image CSV, each parsed on request with the classic
+    tutorial's per-value ``int()`` (08_input_pipeline_performance).
+
+    Deliberately CPU-heavy Python, to see what ``PyDataset`` workers change: threads
+    (``workers=n``) share one interpreter lock while parsing; processes
+    (``workers=n, use_multiprocessing=True``) do not. Yields float32 images in [0, 1]
+    and int32 indices into ``classes`` (default: the file's sorted labels). Indexing the
+    rows reads the file once.
+    """
+
+    def __init__(self, csv_path, batch_size, classes=None, **kwargs):
+        super().__init__(**kwargs)
+        self.path, self.batch_size = Path(csv_path), int(batch_size)
+        classes = csv_classes(csv_path) if classes is None else list(classes)
+        self.index = {name: i for i, name in enumerate(classes)}
+        offsets, position = [], 0
+        with open(self.path, "rb") as f:
+            for line in f:
+                if line.strip():
+                    offsets.append(position)
+                position += len(line)
+        self.offsets = offsets
+
+    def __len__(self):
+        return -(-len(self.offsets) // self.batch_size)
+
+    def __getitem__(self, index):
+        if not 0 <= index < len(self):
+            raise IndexError(f"batch {index} of a PyDataset of {len(self)} batches")
+        start = index * self.batch_size
+        n = min(self.batch_size, len(self.offsets) - start)
+        images = np.empty((n, *IMAGE_SHAPE), dtype=np.float32)
+        labels = np.empty(n, dtype=np.int32)
+        with open(self.path, "rb") as f:
+            f.seek(self.offsets[start])
+            for row in range(n):
+                line = f.readline()
+                while not line.strip():
+                    line = f.readline()
+                fields = line.decode("utf-8").strip().split(",")
+                pixels = np.array([int(value) for value in fields[1:]], dtype=np.uint8)
+                images[row] = pixels.reshape(IMAGE_SHAPE) / np.float32(255)
+                labels[row] = self.index[fields[0]]
+        return images, labels
 
 
 # --------------------------------------------------------------------------------------

@@ -183,3 +183,33 @@ def test_repeat_file_repeats_rows(tmp_path):
     src.write_bytes(b"x,1\ny,2")  # no final newline: rows must not merge
     repeat_file(src, dst, 3)
     assert dst.read_bytes().splitlines() == [b"x,1", b"y,2"] * 3
+
+
+def test_csv_batches_random_access_matches_the_file(tmp_path):
+    from course_utils.pipeline import CsvBatches
+
+    path = tmp_path / "images.csv"
+    images, labels = _csv(path, 9)
+    with open(path, "ab") as f:
+        f.write(b"\n")  # a blank line at the end is skipped
+    batches = CsvBatches(path, 4, CLASSES)
+    assert len(batches) == 3
+    x, y = batches[2]
+    assert x.shape == (1, 64, 64, 3) and x.dtype == np.float32 and y.dtype == np.int32
+    np.testing.assert_allclose(x * 255, images[8:], atol=1e-3)
+    np.testing.assert_array_equal(batches[0][1], labels[:4])
+    with pytest.raises(IndexError):
+        batches[3]
+
+
+def test_probe_model_and_format_waits():
+    from course_utils.pipeline import StepWait, format_waits, probe_model
+
+    model = probe_model(n_classes=5, width=4)
+    assert model.name == "probe" and model.output_shape == (None, 5)
+    assert [layer.filters for layer in model.layers[:2]] == [4, 8]
+    table = format_waits({"fast": StepWait(10.0, 9.0, 1.0), "slow": StepWait(100.0, 10.0, 90.0)})
+    lines = table.splitlines()
+    assert lines[0].split() == ["feed", "step", "ms", "compute", "ms", "wait", "ms", "waiting"]
+    assert lines[1].split() == ["fast", "10.0", "9.0", "1.0", "10%"]
+    assert lines[2].split() == ["slow", "100.0", "10.0", "90.0", "90%"]
