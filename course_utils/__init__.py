@@ -38,6 +38,19 @@ _EXPORTS = {
     "write_learner_copies": "learner",
     # 03_debugging_generators
     "check_generator": "checks",
+    # measuring and speeding up an input pipeline (08)
+    "StepTimer": "pipeline",
+    "measure_step_wait": "pipeline",
+    "probe_model": "pipeline",
+    "format_waits": "pipeline",
+    "csv_text_dataset": "pipeline",
+    "build_npy_cache": "pipeline",
+    "load_npy_cache": "pipeline",
+    "NpyBatches": "pipeline",
+    "CsvBatches": "pipeline",
+    "images_per_second": "pipeline",
+    "peak_python_memory": "pipeline",
+    "repeat_file": "pipeline",
 }
 
 

@@ -19,11 +19,19 @@ PROFILES = {
         # 05_flowers17_csv_generator
         "flowers_epochs": 4,
         "flowers_batch_size": 32,
+        # 08_input_pipeline_performance (rows timed, training steps timed, memory test rows)
+        "pipeline_images": 256,
+        "pipeline_steps": 6,
+        "pipeline_memory_rows": 128,
     },
     "full": {
         "three_ways_epochs": 10,
         "flowers_epochs": 75,
         "flowers_batch_size": 32,
+        # 08_input_pipeline_performance (the whole training CSV, as the benchmark)
+        "pipeline_images": 1020,
+        "pipeline_steps": 30,
+        "pipeline_memory_rows": 1020,
     },
 }
 
