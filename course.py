@@ -4,6 +4,7 @@
     python3 course.py test    # lint, unit tests and every notebook under nbval
     python3 course.py nav     # regenerate the README's course map and notebook navigation
     python3 course.py doctor  # print the environment check
+    python3 course.py learner-copies  # notebooks/learner/: no solutions, no outputs
 
 On Windows write ``py`` for ``python3``. In an environment that already has the
 course's packages (conda, Binder) nothing is installed: that environment is used.
@@ -146,7 +147,13 @@ def cmd_doctor(args):
     return _run([python, "-m", "course_utils", "doctor"], check=False)
 
 
-COMMANDS = {"lab": cmd_lab, "test": cmd_test, "nav": cmd_nav, "doctor": cmd_doctor}
+def cmd_learner_copies(args):
+    python = ensure_env()
+    return _run([python, "-m", "course_utils.learner", *args], check=False)
+
+
+COMMANDS = {"lab": cmd_lab, "test": cmd_test, "nav": cmd_nav, "doctor": cmd_doctor,
+            "learner-copies": cmd_learner_copies}
 
 
 def main(argv):

@@ -23,6 +23,8 @@ PROFILES = {
         "pipeline_images": 256,
         "pipeline_steps": 6,
         "pipeline_memory_rows": 128,
+        # 10_migrating_legacy_keras_code
+        "legacy_epochs": 3,
     },
     "full": {
         "three_ways_epochs": 10,
@@ -32,6 +34,8 @@ PROFILES = {
         "pipeline_images": 1020,
         "pipeline_steps": 30,
         "pipeline_memory_rows": 1020,
+        # 10_migrating_legacy_keras_code
+        "legacy_epochs": 10,
     },
 }
 
