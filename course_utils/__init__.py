@@ -29,6 +29,10 @@ _EXPORTS = {
     "csv_classes": "csv_images",
     "naive_csv_generator": "csv_images",
     "prepare_movielens": "movielens",
+    # the recommender and its PyDataset (04)
+    "RatingsDataset": "recommender",
+    "split_ratings": "recommender",
+    "build_recommender": "recommender",
     # variable-length sequences (07)
     "majority_sequences": "sequences",
     "padding_waste": "sequences",

@@ -16,6 +16,10 @@ PROFILES = {
     "quick": {
         # 01_three_ways_to_train
         "three_ways_epochs": 3,
+        # 04_pydataset_and_a_recommender
+        "recommender_epochs": 3,
+        "recommender_embedding_dim": 32,
+        "recommender_batch_size": 256,
         # 05_flowers17_csv_generator
         "flowers_epochs": 4,
         "flowers_batch_size": 32,
@@ -28,6 +32,10 @@ PROFILES = {
     },
     "full": {
         "three_ways_epochs": 10,
+        # 04_pydataset_and_a_recommender
+        "recommender_epochs": 6,
+        "recommender_embedding_dim": 32,
+        "recommender_batch_size": 256,
         "flowers_epochs": 75,
         "flowers_batch_size": 32,
         # 08_input_pipeline_performance (the whole training CSV, as the benchmark)
