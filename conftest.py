@@ -11,7 +11,6 @@ os.environ["COURSE_PROFILE"] = "quick"  # the checked outputs are the quick prof
 os.environ["COURSE_OFFLINE"] = "1"  # tests never download
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"  # no C++ log lines (absent under nbval anyway)
 os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
-os.environ.setdefault("MPLBACKEND", "Agg")
 
 MEMORY_LIMIT_MB = 1500  # COURSE.md: every notebook under 1.5 GB
 _stats = defaultdict(lambda: {"seconds": 0.0, "peak_mb": 0.0})
