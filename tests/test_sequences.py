@@ -12,7 +12,7 @@ def test_majority_sequences_shapes_range_and_labels():
     seqs, labels = majority_sequences(500, min_len=3, max_len=40, vocab_size=10, seed=1)
     assert len(seqs) == labels.shape[0] == 500
     assert labels.dtype == np.int32 and set(np.unique(labels)) == {0, 1}
-    for s, y in zip(seqs, labels):
+    for s, y in zip(seqs, labels, strict=True):
         assert s.dtype == np.int32 and 3 <= len(s) <= 40
         assert s.min() >= 1 and s.max() <= 10  # 0 stays free for padding
         assert y == int((s > 5).sum() > (s <= 5).sum())
@@ -22,8 +22,8 @@ def test_majority_sequences_are_reproducible_and_seeded():
     a, ya = majority_sequences(50, seed=3)
     b, yb = majority_sequences(50, seed=3)
     c, _ = majority_sequences(50, seed=4)
-    assert all(np.array_equal(x, y) for x, y in zip(a, b)) and np.array_equal(ya, yb)
-    assert not all(len(x) == len(y) and np.array_equal(x, y) for x, y in zip(a, c))
+    assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True)) and np.array_equal(ya, yb)
+    assert not all(len(x) == len(y) and np.array_equal(x, y) for x, y in zip(a, c, strict=True))
 
 
 def test_majority_sequences_lengths_are_skewed_towards_short():
@@ -80,7 +80,7 @@ def test_bucket_batches_are_reproducible_and_reshuffle_with_the_seed():
     a = bucket_batches(lengths, 8, seed=1)
     b = bucket_batches(lengths, 8, seed=1)
     c = bucket_batches(lengths, 8, seed=2)
-    assert all(np.array_equal(x, y) for x, y in zip(a, b))
-    assert not all(np.array_equal(x, y) for x, y in zip(a, c))
+    assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+    assert not all(np.array_equal(x, y) for x, y in zip(a, c, strict=True))
     with pytest.raises(ValueError):
         bucket_batches(lengths, 0)
