@@ -24,6 +24,7 @@ _EXPORTS = {
     "prepare_flowers17": "flowers17",
     "FLOWERS17_CLASSES": "flowers17",
     "csv_image_generator": "csv_images",
+    "mini_vggnet": "models",
     "write_image_csv": "csv_images",
     "read_image_csv": "csv_images",
     "csv_classes": "csv_images",

@@ -21,8 +21,14 @@ PROFILES = {
         "recommender_embedding_dim": 32,
         "recommender_batch_size": 256,
         # 05_flowers17_csv_generator
-        "flowers_epochs": 4,
+        "flowers_epochs": 2,
         "flowers_batch_size": 32,
+        # 06_data_augmentation (a half-width MiniVGGNet in the quick profile)
+        "aug_epochs": 3,
+        "aug_widths": (16, 32),
+        "aug_dense": 128,
+        "aug_bn_momentum": 0.9,
+        "aug_timing_images": 256,
         # 08_input_pipeline_performance (rows timed, training steps timed, memory test rows)
         "pipeline_images": 256,
         "pipeline_steps": 6,
@@ -36,8 +42,15 @@ PROFILES = {
         "recommender_epochs": 6,
         "recommender_embedding_dim": 32,
         "recommender_batch_size": 256,
-        "flowers_epochs": 75,
+        # 05_flowers17_csv_generator
+        "flowers_epochs": 60,
         "flowers_batch_size": 32,
+        # 06_data_augmentation
+        "aug_epochs": 60,
+        "aug_widths": (32, 64),
+        "aug_dense": 512,
+        "aug_bn_momentum": 0.99,
+        "aug_timing_images": 1024,
         # 08_input_pipeline_performance (the whole training CSV, as the benchmark)
         "pipeline_images": 1020,
         "pipeline_steps": 30,
