@@ -16,6 +16,11 @@ PROFILES = {
     "quick": {
         # 01_three_ways_to_train
         "three_ways_epochs": 3,
+        "three_ways_samples": 2400,
+        # 02_how_fit_consumes_a_generator
+        "consume_epochs": 3,
+        # 03_debugging_generators
+        "debug_epochs": 2,
         # 04_pydataset_and_a_recommender
         "recommender_epochs": 3,
         "recommender_embedding_dim": 32,
@@ -37,7 +42,13 @@ PROFILES = {
         "legacy_epochs": 3,
     },
     "full": {
+        # 01_three_ways_to_train
         "three_ways_epochs": 10,
+        "three_ways_samples": 24000,
+        # 02_how_fit_consumes_a_generator
+        "consume_epochs": 3,
+        # 03_debugging_generators
+        "debug_epochs": 5,
         # 04_pydataset_and_a_recommender
         "recommender_epochs": 6,
         "recommender_embedding_dim": 32,
