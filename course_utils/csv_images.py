@@ -75,9 +75,9 @@ def _parse_plain(lines, n_values):
     count of commas among them and the positions of the line breaks among them prove
     that every row holds exactly ``n_values`` tokens. Each token's length (the gap
     between separators, minus one) must be 1-3. A value is then
-    ``ones + 10 * tens + 100 * hundreds``, computed for every byte at once, each digit
-    counting only if no separator lies between it and the token's end, and picked at
-    the token ends. Values above 255 are rejected.
+    ``ones + 10 * tens + 100 * hundreds``, from the three bytes before each separator
+    (gathered with ``take``), the tens and hundreds counting only in tokens long
+    enough to have them. Values above 255 are rejected.
     """
     rows = len(lines)
     labels, parts = [], [b"\n"]  # buffer starts with two separators, so every
@@ -96,29 +96,32 @@ def _parse_plain(lines, n_values):
     data = np.frombuffer(b"\n".join(parts), dtype=np.uint8)
     total = rows * n_values
     digits = data - np.uint8(48)  # 0-9 for ASCII digits, 10-255 for anything else
-    is_digit = digits < 10
-    # Separators: 2 leading line breaks + one per row (no row holds a line break) +
-    # its commas. Counting all of them and the commas proves there is nothing else.
-    if (data.size - np.count_nonzero(is_digit) != total + 2
-            or np.count_nonzero(data == 44) != total - rows):
+    is_sep = digits >= 10
+    # The separators are the 2 leading line breaks, one line break per row (no row
+    # holds one) and the commas: with the commas counted and every separator's place
+    # known below, nothing else can be in the rows.
+    if is_sep[2] or np.count_nonzero(data == 44) != total - rows:
         return None
-    seps = np.flatnonzero(~is_digit)[2:]  # the separator after each token
-    # each row's line break must follow its n_values-th token
-    if not np.all(data[seps[n_values - 1::n_values]] == 10):
+    ends = np.flatnonzero(is_sep[3:])  # a separator at i + 3 ends a token at i + 2
+    # exactly n_values tokens a row: each row's line break follows its n_values-th token
+    if ends.size != total or not np.all(data[ends[n_values - 1::n_values] + 3] == 10):
         return None
-    gaps = np.empty_like(seps)  # token length + 1 (np.diff(..., prepend=) is slow)
-    gaps[0] = seps[0] - 1
-    np.subtract(seps[1:], seps[:-1], out=gaps[1:])
+    gaps = np.empty_like(ends)  # token length + 1 (np.diff(..., prepend=) is slow)
+    gaps[0] = ends[0] + 2
+    np.subtract(ends[1:], ends[:-1], out=gaps[1:])
     if gaps.min() < 2 or gaps.max() > 4:
         return None
-    digits *= is_digit  # digit values, 0 at separators
-    tens = digits.astype(np.uint16)
-    # value if a token ends at byte i + 2: ones + 10 * tens + 100 * hundreds, where a
-    # hundreds digit counts only if the tens position holds a digit
-    values = tens[2:] + tens[1:-1] * np.uint16(10)
-    hundreds = digits[:-2] * is_digit[1:-1]
-    values += hundreds.astype(np.uint16) * np.uint16(100)
-    pixels = values.take(seps - 3)
+    # the value of the token ending at byte i + 2, from the bytes at i, i + 1, i + 2,
+    # gathered at the token ends only (cheaper than arithmetic on every byte)
+    tens = digits[1:].take(ends)
+    tens *= gaps >= 3  # tens digit only in a token of 2 or 3 digits
+    tens *= np.uint8(10)
+    tens += digits[2:].take(ends)  # + ones: 0-99
+    hundreds = digits.take(ends)
+    hundreds *= gaps == 4  # hundreds digit only in a token of 3 digits
+    pixels = hundreds.astype(np.uint16)
+    pixels *= np.uint16(100)
+    pixels += tens
     if pixels.max() > 255:
         return None
     return pixels.astype(np.uint8).reshape(rows, n_values), labels
