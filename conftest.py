@@ -1,5 +1,6 @@
 """Test settings shared by the unit tests and nbval (kept at the top of the repository so
-that they apply to notebooks/ too), and a per-notebook report of time and peak memory."""
+that they apply to notebooks/ too), and a per-notebook report of time and peak memory
+(the kernel and its worker processes, sampled; proportional set size on Linux)."""
 
 import os
 import threading
@@ -24,14 +25,26 @@ def _sample_children():
     while not _sampler["stop"]:
         nb = _sampler["current"]
         if nb:
-            rss = 0
+            used = 0
             for child in me.children(recursive=True):
-                try:
-                    rss += child.memory_info().rss
-                except psutil.Error:
-                    pass
-            _stats[nb]["peak_mb"] = max(_stats[nb]["peak_mb"], rss / 2**20)
-        time.sleep(0.1)
+                used += _memory(child, psutil)
+            _stats[nb]["peak_mb"] = max(_stats[nb]["peak_mb"], used / 2**20)
+        time.sleep(0.2)
+
+
+def _memory(process, psutil):
+    """Proportional memory where the OS reports it (Linux), so that forked workers do not
+    count the pages they share with the kernel again; resident memory elsewhere."""
+    try:
+        full = process.memory_full_info()
+        return getattr(full, "pss", full.rss)
+    except psutil.AccessDenied:
+        try:
+            return process.memory_info().rss
+        except psutil.Error:
+            return 0
+    except psutil.Error:
+        return 0
 
 
 def pytest_sessionstart(session):
