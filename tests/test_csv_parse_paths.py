@@ -86,3 +86,5 @@ def test_the_edges_of_plain():
         assert _parse_plain([b"a,1,2,3\n", bad], 3) is None, bad
     # rows of the right total length but miscounted: the line breaks are checked
     assert _parse_plain([b"a,1,2\n", b"a,1,2,3,4\n"], 3) is None
+    # an empty first token with a stray separator that makes the count come right
+    assert _parse_plain([b"a,,1,2x3\n"], 3) is None
