@@ -95,7 +95,7 @@ class StepWait(NamedTuple):
 
     step_ms: float  # a step fed by the pipeline: wait + compute
     compute_ms: float  # the same step fed from memory: compute only
-    wait_ms: float  # step_ms - compute_ms, at least 0
+    wait_ms: float  # step_ms - compute_ms, at least 0: all the pipeline adds to a step
 
     @property
     def wait_fraction(self):
@@ -138,8 +138,11 @@ def measure_step_wait(model, data, steps, memory_batch, **fit_kwargs):
     batch held in memory, repeated: no input cost), then ``steps`` steps on ``data``
     (anything ``fit`` takes that can give ``steps`` batches: an infinite generator, a
     repeated ``tf.data.Dataset``, a ``PyDataset``), timing both with ``StepTimer``.
-    Returns ``StepWait(step_ms, compute_ms, wait_ms)`` (medians). It trains the model:
-    use a model made for measuring. ``fit_kwargs`` go to both ``fit`` calls.
+    Returns ``StepWait(step_ms, compute_ms, wait_ms)`` (medians). ``wait_ms`` is all
+    the pipeline adds to a step: the wait for the batch, and any slowdown of the
+    computation while the pipeline's threads or processes compete for the same cores.
+    It trains the model: use a model made for measuring. ``fit_kwargs`` go to both
+    ``fit`` calls. On a busy machine, measure again: the two fits run one after the other.
     """
     import tensorflow as tf
 
@@ -170,8 +173,11 @@ def csv_text_dataset(csv_path, batch_size, classes=None, *, parallel=True, prefe
     int32 indices into ``classes`` (default: the file's sorted labels). A label not in
     ``classes`` stops the pipeline with an ``InvalidArgumentError``.
     ``parallel=True`` parses lines on several threads (``num_parallel_calls=AUTOTUNE``,
-    order kept); ``prefetch=True`` prepares batches while the model trains;
-    ``repeat=True`` loops forever (pass ``steps_per_epoch`` to ``fit``).
+    order kept); ``prefetch=True`` prepares batches while the model trains.
+    ``prefetch=False`` also turns off the optimisations by which ``tf.data`` works ahead
+    unasked (map-and-batch fusion, an injected prefetch): with ``parallel=False`` too,
+    a batch is parsed only when it is asked for. ``repeat=True`` loops forever (pass
+    ``steps_per_epoch`` to ``fit``).
     """
     import tensorflow as tf
 
@@ -196,7 +202,15 @@ def csv_text_dataset(csv_path, batch_size, classes=None, *, parallel=True, prefe
         lines = lines.repeat()
     ds = lines.map(parse, num_parallel_calls=tf.data.AUTOTUNE if parallel else None)
     ds = ds.batch(batch_size)
-    return ds.prefetch(tf.data.AUTOTUNE) if prefetch else ds
+    if prefetch:
+        return ds.prefetch(tf.data.AUTOTUNE)
+    # tf.data works ahead on its own too: it fuses map + batch into one asynchronous
+    # step and may add a prefetch at the end. Turn both off, so that without prefetch
+    # a batch is made only when it is asked for.
+    options = tf.data.Options()
+    options.experimental_optimization.map_and_batch_fusion = False
+    options.experimental_optimization.inject_prefetch = False
+    return ds.with_options(options)
 
 
 # --------------------------------------------------------------------------------------

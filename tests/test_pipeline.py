@@ -213,3 +213,13 @@ def test_probe_model_and_format_waits():
     assert lines[0].split() == ["feed", "step", "ms", "compute", "ms", "wait", "ms", "waiting"]
     assert lines[1].split() == ["fast", "10.0", "9.0", "1.0", "10%"]
     assert lines[2].split() == ["slow", "100.0", "10.0", "90.0", "90%"]
+
+
+def test_csv_text_dataset_without_prefetch_does_not_work_ahead(tmp_path):
+    path = tmp_path / "images.csv"
+    _csv(path, 4)
+    lazy = csv_text_dataset(path, 2, CLASSES, parallel=False, prefetch=False).options()
+    assert lazy.experimental_optimization.map_and_batch_fusion is False
+    assert lazy.experimental_optimization.inject_prefetch is False
+    eager = csv_text_dataset(path, 2, CLASSES).options()
+    assert eager.experimental_optimization.map_and_batch_fusion is not False
