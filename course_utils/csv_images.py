@@ -71,17 +71,19 @@ def _parse_plain(lines, n_values):
     diagnoses anything else. Never returns wrong values: every check below is exact.
 
     How: the rows after their labels are joined, one per line, into one buffer, viewed
-    as bytes. Bytes that are not ASCII digits are the separators; their count, the
-    count of commas among them and the positions of the line breaks among them prove
-    that every row holds exactly ``n_values`` tokens. Each token's length (the gap
-    between separators, minus one) must be 1-3. A value is then
-    ``ones + 10 * tens + 100 * hundreds``, from the three bytes before each separator
-    (gathered with ``take``), the tens and hundreds counting only in tokens long
-    enough to have them. Values above 255 are rejected.
+    as bytes. Bytes that are not ASCII digits are the separators; their positions
+    (``np.flatnonzero``), the count of commas and the line breaks found after every
+    ``n_values``-th token prove that every row holds exactly ``n_values`` tokens and
+    nothing but digits, commas and line breaks. At each token's end the four bytes
+    before its separator are gathered (``take``): ones, tens, hundreds and the byte
+    before them. The ones must be a digit (no empty token), a digit before three
+    digits means a token too long, and the value is
+    ``ones + 10 * tens + 100 * hundreds``, the tens and hundreds counting only if
+    they are digits too. Values above 255 are rejected.
     """
     rows = len(lines)
-    labels, parts = [], [b"\n"]  # buffer starts with two separators, so every
-    for line in lines:              # token has two bytes before it
+    labels, parts = [], [b"\n\n"]  # buffer starts with three separators, so every
+    for line in lines:                # token has three bytes before it
         if line[:1].isspace():
             return None
         comma = line.find(b",")
@@ -96,29 +98,26 @@ def _parse_plain(lines, n_values):
     data = np.frombuffer(b"\n".join(parts), dtype=np.uint8)
     total = rows * n_values
     digits = data - np.uint8(48)  # 0-9 for ASCII digits, 10-255 for anything else
-    is_sep = digits >= 10
-    # The separators are the 2 leading line breaks, one line break per row (no row
-    # holds one) and the commas: with the commas counted and every separator's place
-    # known below, nothing else can be in the rows.
-    if is_sep[2] or np.count_nonzero(data == 44) != total - rows:
+    if digits[3] >= 10 or np.count_nonzero(data == 44) != total - rows:
         return None
-    ends = np.flatnonzero(is_sep[3:])  # a separator at i + 3 ends a token at i + 2
-    # exactly n_values tokens a row: each row's line break follows its n_values-th token
-    if ends.size != total or not np.all(data[ends[n_values - 1::n_values] + 3] == 10):
+    ends = np.flatnonzero(digits[4:] >= 10)  # a separator at i + 4 ends a token at i + 3
+    # All separators after byte 3 are listed. There are rows line breaks among them
+    # (one after each row) and total - rows commas: so if there are total separators
+    # and a line break after every n_values-th token, the rest are exactly the commas.
+    if ends.size != total or not np.all(data[ends[n_values - 1::n_values] + 4] == 10):
         return None
-    gaps = np.empty_like(ends)  # token length + 1 (np.diff(..., prepend=) is slow)
-    gaps[0] = ends[0] + 2
-    np.subtract(ends[1:], ends[:-1], out=gaps[1:])
-    if gaps.min() < 2 or gaps.max() > 4:
-        return None
-    # the value of the token ending at byte i + 2, from the bytes at i, i + 1, i + 2,
-    # gathered at the token ends only (cheaper than arithmetic on every byte)
-    tens = digits[1:].take(ends)
-    tens *= gaps >= 3  # tens digit only in a token of 2 or 3 digits
+    ones = digits[3:].take(ends)
+    tens = digits[2:].take(ends)
+    hundreds = digits[1:].take(ends)
+    has_tens = tens < 10
+    has_hundreds = hundreds < 10
+    has_hundreds &= has_tens
+    if ones.max() >= 10 or np.any(has_hundreds & (digits.take(ends) < 10)):
+        return None  # an empty token, or one of more than three digits
+    tens *= has_tens
     tens *= np.uint8(10)
-    tens += digits[2:].take(ends)  # + ones: 0-99
-    hundreds = digits.take(ends)
-    hundreds *= gaps == 4  # hundreds digit only in a token of 3 digits
+    tens += ones  # 0-99
+    hundreds *= has_hundreds
     pixels = hundreds.astype(np.uint16)
     pixels *= np.uint16(100)
     pixels += tens
