@@ -34,10 +34,14 @@ PROFILES = {
         "aug_dense": 128,
         "aug_bn_momentum": 0.9,
         "aug_timing_images": 256,
+        # 07_variable_length_sequences
+        "seq_epochs": 3,
         # 08_input_pipeline_performance (rows timed, training steps timed, memory test rows)
         "pipeline_images": 256,
         "pipeline_steps": 6,
         "pipeline_memory_rows": 128,
+        # 09_train_on_batch_and_custom_loops
+        "loops_max_epochs": 15,
         # 10_migrating_legacy_keras_code
         "legacy_epochs": 3,
     },
@@ -62,10 +66,14 @@ PROFILES = {
         "aug_dense": 512,
         "aug_bn_momentum": 0.99,
         "aug_timing_images": 1024,
+        # 07_variable_length_sequences
+        "seq_epochs": 15,
         # 08_input_pipeline_performance (the whole training CSV, as the benchmark)
         "pipeline_images": 1020,
         "pipeline_steps": 30,
         "pipeline_memory_rows": 1020,
+        # 09_train_on_batch_and_custom_loops
+        "loops_max_epochs": 40,
         # 10_migrating_legacy_keras_code
         "legacy_epochs": 10,
     },
