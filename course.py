@@ -116,7 +116,9 @@ def cmd_lab(args):
     python = ensure_env()
     print("[course] preparing the datasets (real where available, else generated) ...",
           flush=True)
-    _run([python, "-m", "course_utils", "prepare"])
+    if _run([python, "-m", "course_utils", "prepare"], check=False):
+        print("[course] the data could not be prepared (see above); the notebooks will "
+              "retry, and fall back to generated data.", flush=True)
     _run([python, "-m", "jupyterlab", f"--ServerApp.root_dir={ROOT / 'notebooks'}",
           "00_start_here.ipynb", *args])
 
