@@ -120,7 +120,7 @@ def cmd_lab(args):
         print("[course] the data could not be prepared (see above); the notebooks will "
               "retry, and fall back to generated data.", flush=True)
     _run([python, "-m", "jupyterlab", f"--ServerApp.root_dir={ROOT / 'notebooks'}",
-          "00_start_here.ipynb", *args])
+          str(ROOT / "notebooks" / "00_start_here.ipynb"), *args])
 
 
 def cmd_test(args):
