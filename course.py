@@ -5,6 +5,7 @@
     python3 course.py nav     # regenerate the README's course map and notebook navigation
     python3 course.py doctor  # print the environment check
     python3 course.py learner-copies  # notebooks/learner/: no solutions, no outputs
+    python3 course.py benchmark       # python -m course_utils.benchmark (notebook 08)
 
 On Windows write ``py`` for ``python3``. In an environment that already has the
 course's packages (conda, Binder) nothing is installed: that environment is used.
@@ -149,13 +150,18 @@ def cmd_doctor(args):
     return _run([python, "-m", "course_utils", "doctor"], check=False)
 
 
+def cmd_benchmark(args):
+    python = ensure_env()
+    return _run([python, "-m", "course_utils.benchmark", *args], check=False)
+
+
 def cmd_learner_copies(args):
     python = ensure_env()
     return _run([python, "-m", "course_utils.learner", *args], check=False)
 
 
 COMMANDS = {"lab": cmd_lab, "test": cmd_test, "nav": cmd_nav, "doctor": cmd_doctor,
-            "learner-copies": cmd_learner_copies}
+            "learner-copies": cmd_learner_copies, "benchmark": cmd_benchmark}
 
 
 def main(argv):
