@@ -12,12 +12,31 @@ NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 SOLUTION_TAG = "solution"
 
 
-def learner_exporter():
-    """The nbconvert exporter that turns a notebook into its learner copy (INSTRUCTORS.md)."""
+def learner_exporter(depth=1):
+    """The nbconvert exporter that turns a notebook into its learner copy (INSTRUCTORS.md).
+
+    ``depth``: how many folders below ``notebooks/`` the copies are written, so that links
+    leaving ``notebooks/`` (such as ``../datasets/README.md``) still resolve from there.
+    """
+    import re
+
     from nbconvert.exporters import NotebookExporter
-    from nbconvert.preprocessors import ClearOutputPreprocessor, TagRemovePreprocessor
+    from nbconvert.preprocessors import (
+        ClearOutputPreprocessor,
+        Preprocessor,
+        TagRemovePreprocessor,
+    )
+
+    class RelinkPreprocessor(Preprocessor):
+        """Prefix Markdown links that leave notebooks/ with one ``../`` per level."""
+
+        def preprocess_cell(self, cell, resources, index):
+            if cell.cell_type == "markdown" and depth:
+                cell.source = re.sub(r"\]\(\.\./", "](" + "../" * (depth + 1), cell.source)
+            return cell, resources
 
     exporter = NotebookExporter()
+    exporter.register_preprocessor(RelinkPreprocessor(enabled=True), enabled=True)
     exporter.register_preprocessor(
         TagRemovePreprocessor(remove_cell_tags={SOLUTION_TAG}, enabled=True), enabled=True)
     exporter.register_preprocessor(ClearOutputPreprocessor(enabled=True), enabled=True)
@@ -36,7 +55,11 @@ def write_learner_copies(dest=None, source=None):
     if not notebooks:
         raise FileNotFoundError(f"no course notebooks (NN_*.ipynb) in {source}")
     dest.mkdir(parents=True, exist_ok=True)
-    exporter = learner_exporter()
+    try:
+        depth = len(dest.resolve().relative_to(source.resolve()).parts)
+    except ValueError:
+        depth = 0  # elsewhere: links that leave notebooks/ cannot be kept anyway
+    exporter = learner_exporter(depth)
     written = []
     for path in notebooks:
         nb = nbformat.read(path, as_version=4)
