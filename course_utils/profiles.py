@@ -25,9 +25,12 @@ PROFILES = {
         "recommender_epochs": 3,
         "recommender_embedding_dim": 32,
         "recommender_batch_size": 256,
-        # 05_flowers17_csv_generator
+        # 05_flowers17_csv_generator (a half-width MiniVGGNet in the quick profile)
         "flowers_epochs": 2,
         "flowers_batch_size": 32,
+        "flowers_widths": (16, 32),
+        "flowers_dense": 128,
+        "flowers_bn_momentum": 0.9,
         # 06_data_augmentation (a half-width MiniVGGNet in the quick profile)
         "aug_epochs": 3,
         "aug_widths": (16, 32),
@@ -57,9 +60,12 @@ PROFILES = {
         "recommender_epochs": 6,
         "recommender_embedding_dim": 32,
         "recommender_batch_size": 256,
-        # 05_flowers17_csv_generator
+        # 05_flowers17_csv_generator (MiniVGGNet as the tutorial built it)
         "flowers_epochs": 60,
         "flowers_batch_size": 32,
+        "flowers_widths": (32, 64),
+        "flowers_dense": 512,
+        "flowers_bn_momentum": 0.99,
         # 06_data_augmentation
         "aug_epochs": 60,
         "aug_widths": (32, 64),
