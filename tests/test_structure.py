@@ -41,7 +41,12 @@ def test_one_h1_then_overview(path):
     assert "What you will learn" in overview, f"{path.name}: no 'What you will learn' objectives"
     objectives = re.findall(r"^\s*[-*] ", overview.split("What you will learn", 1)[1], re.M)
     assert len(objectives) >= 3, f"{path.name}: fewer than 3 objectives"
-    assert re.search(r"\*\*Time:\*\*.*\d+ min", overview), f"{path.name}: no '**Time:** N min'"
+    time = re.search(r"\*\*Time:\*\* (\d+) min teaching \+ (\d+) min exercises", overview)
+    assert time, f"{path.name}: no '**Time:** N min teaching + M min exercises'"
+    (entry,) = [nb for nb in COURSE_MAP if nb.file == path.name]
+    assert (int(time[1]), int(time[2])) == (entry.teach_min, entry.exercise_min), (
+        f"{path.name}: the overview's time differs from COURSE_MAP's "
+        f"({entry.teach_min} + {entry.exercise_min} min)")
     assert "**Prerequisites:**" in overview, f"{path.name}: no '**Prerequisites:**'"
 
 
