@@ -103,6 +103,18 @@ def test_committed_outputs_come_from_restart_and_run_all(path):
                 f"{path.name}: an error output in a cell not tagged 'raises-exception'")
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_committed_outputs_are_not_derived_from_the_real_datasets(path):
+    """The real datasets' terms keep them out of the repository, figures included: outputs
+    are committed from a run on the generated stand-ins (CONTRIBUTING.md)."""
+    for cell in read(path).cells:
+        for out in cell.get("outputs", []):
+            text = str(out.get("text", "")) + str(out.get("data", {}).get("text/plain", ""))
+            assert "real photos from" not in text and "real ratings from" not in text, (
+                f"{path.name}: outputs come from the real data; re-run it offline "
+                "(see CONTRIBUTING.md)")
+
+
 def test_nbval_compares_at_least_40_percent_of_the_cells_with_output():
     with_output = compared = 0
     per_notebook = {}
