@@ -41,7 +41,8 @@ def _checks():
         if have is None:
             yield (dist, f"missing (course: {want})", FIX_ENV)
         elif have != want:
-            note = " — Keras 3.12 is the newest for Python 3.10" if py == (3, 10) else ""
+            note = (" — Python 3.10 gets older pins (Keras 3.12 is its newest)"
+                    if py == (3, 10) else "")
             yield (dist, f"{have} (course: {want}){note}",
                    None if (dist in ("keras", "numpy") and py == (3, 10)) else
                    f"outputs may differ from the course's; {FIX_ENV}")
