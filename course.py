@@ -56,14 +56,8 @@ def _venv_python():
 
 def _current_env_is_ready():
     """True when this interpreter already has the course's packages (conda, Binder)."""
-    from importlib import metadata
-
-    for dist in ("keras", "nbval", "jupyterlab", "course-utils"):
-        try:
-            metadata.version(dist)
-        except metadata.PackageNotFoundError:
-            return False
-    return any(_has(d) for d in ("tensorflow", "tensorflow-cpu"))
+    return (all(_has(d) for d in ("keras", "nbval", "jupyterlab", "course-utils"))
+            and any(_has(d) for d in ("tensorflow", "tensorflow-cpu")))
 
 
 def _has(dist):
