@@ -1,6 +1,7 @@
 """course_utils.models: MiniVGGNet's shape, size and options (05_flowers17_csv_generator)."""
 
 import numpy as np
+import pytest
 
 from course_utils.models import mini_vggnet
 
@@ -36,3 +37,38 @@ def test_augmentation_layers_come_first_and_only_act_in_training():
     assert len(bns) == 5 and all(bn.momentum == 0.9 for bn in bns)
     x = np.random.default_rng(1).random((2, 64, 64, 3), dtype=np.float32)
     np.testing.assert_array_equal(model.predict(x, verbose=0), model.predict(x, verbose=0))
+
+
+def test_four_block_gap_variant_of_the_full_profile():
+    from course_utils.profiles import settings
+
+    full = settings("full")
+    model = mini_vggnet(widths=full.flowers_widths, dense=full.flowers_dense,
+                        head=full.flowers_head, bn_before_relu=full.flowers_bn_before_relu)
+    # convs 1,172,256 - 960 biases; BN 2 x (32 + 64 + 128 + 256) x 4 + 256 x 4;
+    # dense 256 x 256; output 256 x 17 + 17 -- a seventh of the tutorial's 8.5 million
+    assert model.count_params() == 1_246_065
+    names = [layer.name for layer in model.layers]
+    assert "global_pool" in names and "flatten" not in names
+    assert names.index("block4_pool") < names.index("global_pool") < names.index("fc")
+
+
+def test_unknown_head_names_the_valid_ones():
+    with pytest.raises(ValueError, match="head='avg'.*'flatten'.*'gap'"):
+        mini_vggnet(widths=(4,), dense=8, head="avg")
+
+
+def test_bn_before_relu_swaps_the_order_and_drops_the_biases():
+    import keras
+
+    tutorial = mini_vggnet(widths=(4,), dense=8)
+    modern = mini_vggnet(widths=(4,), dense=8, bn_before_relu=True)
+    kinds = [type(layer).__name__ for layer in tutorial.layers[1:4]]
+    assert kinds == ["Conv2D", "Activation", "BatchNormalization"]
+    kinds = [type(layer).__name__ for layer in modern.layers[1:4]]
+    assert kinds == ["Conv2D", "BatchNormalization", "Activation"]
+    weighted = [layer for layer in modern.layers
+                if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense))]
+    assert [layer.use_bias for layer in weighted] == [False, False, False, True]  # softmax keeps it
+    # the same layers otherwise: 2 conv biases of 4 and the dense layer's 8 fewer weights
+    assert tutorial.count_params() - modern.count_params() == 4 + 4 + 8
