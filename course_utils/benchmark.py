@@ -317,6 +317,7 @@ def main(argv=None):
                         help="only the table of reading speeds (no training, no memory test)")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow loads: no C++ logs
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # as in the notebooks (and no banner)
     if args.csv is None:
         from .flowers17 import prepare_flowers17
 
