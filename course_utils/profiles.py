@@ -25,11 +25,13 @@ PROFILES = {
         "recommender_epochs": 3,
         "recommender_embedding_dim": 32,
         "recommender_batch_size": 256,
-        # 05_flowers17_csv_generator (a half-width MiniVGGNet in the quick profile)
+        # 05_flowers17_csv_generator (the tutorial's MiniVGGNet at half width)
         "flowers_epochs": 2,
         "flowers_batch_size": 32,
         "flowers_widths": (16, 32),
         "flowers_dense": 128,
+        "flowers_head": "flatten",
+        "flowers_bn_before_relu": False,
         "flowers_bn_momentum": 0.9,
         # 06_data_augmentation (a half-width MiniVGGNet in the quick profile)
         "aug_epochs": 3,
@@ -60,11 +62,13 @@ PROFILES = {
         "recommender_epochs": 6,
         "recommender_embedding_dim": 32,
         "recommender_batch_size": 256,
-        # 05_flowers17_csv_generator (MiniVGGNet as the tutorial built it)
-        "flowers_epochs": 60,
+        # 05_flowers17_csv_generator (MiniVGGNet with four blocks, BN before ReLU, global pooling)
+        "flowers_epochs": 75,
         "flowers_batch_size": 32,
-        "flowers_widths": (32, 64),
-        "flowers_dense": 512,
+        "flowers_widths": (32, 64, 128, 256),
+        "flowers_dense": 256,
+        "flowers_head": "gap",
+        "flowers_bn_before_relu": True,
         "flowers_bn_momentum": 0.99,
         # 06_data_augmentation
         "aug_epochs": 60,
