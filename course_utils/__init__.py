@@ -13,6 +13,7 @@ _EXPORTS = {
     # foundation (00_start_here)
     "doctor": "environment",
     "setup_notebook": "environment",
+    "reuse_memory": "environment",
     "settings": "profiles",
     "active_profile": "profiles",
     "PROFILES": "profiles",

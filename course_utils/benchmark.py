@@ -318,6 +318,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow loads: no C++ logs
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # as in the notebooks (and no banner)
+    from .environment import reuse_memory
+
+    reuse_memory()  # as in the notebooks
     if args.csv is None:
         from .flowers17 import prepare_flowers17
 

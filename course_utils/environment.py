@@ -122,15 +122,48 @@ def _short_warning(message, category, filename, lineno, line=None):
     return f"{category.__name__}: {message}\n"
 
 
+TOP_PAD = 256 * 2**20  # bytes of freed memory glibc keeps in each heap (see reuse_memory)
+
+
+def reuse_memory():
+    """Make TensorFlow reuse the memory of its training steps instead of taking fresh
+    pages from the operating system at every step (05_flowers17_csv_generator).
+
+    Measured there: when ``fit`` is fed from Python (a generator or a ``PyDataset``),
+    each step of the four-block network cost about 230,000 page faults on Linux, and an
+    epoch took 20.8 s instead of 12.0 s from arrays. Two settings remove it: TensorFlow's
+    pooling (BFC) allocator for CPU tensors, which must be chosen before TensorFlow
+    starts, and glibc keeping ``TOP_PAD`` bytes of freed memory in each heap. The shell
+    equivalent is ``TF_CPU_ALLOCATOR_USE_BFC=true MALLOC_TOP_PAD_=268435456``. Returns
+    what it set, as a list of names; elsewhere than glibc only the first applies.
+    """
+    done = []
+    if "tensorflow" not in sys.modules:
+        if os.environ.setdefault("TF_CPU_ALLOCATOR_USE_BFC", "true") == "true":
+            done.append("TF_CPU_ALLOCATOR_USE_BFC")
+    if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
+        import ctypes
+
+        m_top_pad = -2  # from glibc's malloc.h
+        try:
+            if ctypes.CDLL("libc.so.6").mallopt(m_top_pad, TOP_PAD) == 1:
+                done.append("M_TOP_PAD")
+        except (OSError, AttributeError):
+            pass
+    return done
+
+
 def setup_notebook(seed=42):
-    """Quiet TensorFlow's C++ logs, print warnings without machine-specific paths, seed
-    Python, NumPy and TensorFlow, and print the versions and profile (00_start_here).
+    """Quiet TensorFlow's C++ logs, print warnings without machine-specific paths, make
+    TensorFlow reuse memory (``reuse_memory``), seed Python, NumPy and TensorFlow, and
+    print the versions and profile (00_start_here).
 
     Call it before importing TensorFlow or Keras. Returns ``settings()`` of the active profile.
     """
     if "tensorflow" not in sys.modules:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # no C++ info/warning lines
         os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # no oneDNN banner, stable digits
+    reuse_memory()
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     warnings.formatwarning = _short_warning
     import keras

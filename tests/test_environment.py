@@ -1,5 +1,7 @@
 """environment.yml is the one place where versions are pinned; everything else agrees."""
 
+import os
+import platform
 import re
 import subprocess
 import sys
@@ -68,3 +70,27 @@ def test_launcher_rejects_a_bad_command():
     out = subprocess.run([sys.executable, str(ROOT / "course.py"), "launch"],
                          capture_output=True, text=True)
     assert out.returncode != 0 and "usage: python3 course.py" in out.stderr
+
+
+def reuse_memory_in_a_fresh_process(**env):
+    """Run reuse_memory() in a new Python (TensorFlow not imported yet); return what it
+    reported and the allocator variable it left."""
+    code = ("import os; from course_utils.environment import reuse_memory; "
+            "print(','.join(reuse_memory())); print(os.environ['TF_CPU_ALLOCATOR_USE_BFC'])")
+    base = {k: v for k, v in os.environ.items() if k != "TF_CPU_ALLOCATOR_USE_BFC"}
+    out = subprocess.run([sys.executable, "-c", code], env={**base, **env}, cwd=ROOT,
+                         capture_output=True, text=True, check=True)
+    done, value = out.stdout.splitlines()
+    return done.split(","), value
+
+
+def test_reuse_memory_chooses_the_pooling_allocator_before_tensorflow_starts():
+    done, value = reuse_memory_in_a_fresh_process()
+    assert value == "true" and "TF_CPU_ALLOCATOR_USE_BFC" in done
+    if platform.system() == "Linux" and platform.libc_ver()[0] == "glibc":
+        assert "M_TOP_PAD" in done  # mallopt accepted the setting
+
+
+def test_reuse_memory_keeps_a_learners_own_allocator_choice():
+    done, value = reuse_memory_in_a_fresh_process(TF_CPU_ALLOCATOR_USE_BFC="false")
+    assert value == "false" and "TF_CPU_ALLOCATOR_USE_BFC" not in done
