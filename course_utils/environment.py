@@ -127,15 +127,17 @@ TOP_PAD = 256 * 2**20  # bytes of freed memory glibc keeps in each heap (see reu
 
 def reuse_memory():
     """Make TensorFlow reuse the memory of its training steps instead of taking fresh
-    pages from the operating system at every step (05_flowers17_csv_generator).
+    pages from the operating system at every step (00_start_here; measured in
+    05_flowers17_csv_generator).
 
     Measured there: when ``fit`` is fed from Python (a generator or a ``PyDataset``),
     each step of the four-block network cost about 230,000 page faults on Linux, and an
-    epoch took 20.8 s instead of 12.0 s from arrays. Two settings remove it: TensorFlow's
-    pooling (BFC) allocator for CPU tensors, which must be chosen before TensorFlow
-    starts, and glibc keeping ``TOP_PAD`` bytes of freed memory in each heap. The shell
-    equivalent is ``TF_CPU_ALLOCATOR_USE_BFC=true MALLOC_TOP_PAD_=268435456``. Returns
-    what it set, as a list of names; elsewhere than glibc only the first applies.
+    epoch took 20.8 s, against 12.0-12.4 s with both settings below (as fast as from
+    arrays). Two settings remove it: TensorFlow's pooling (BFC) allocator for CPU
+    tensors, which must be chosen before TensorFlow starts, and glibc keeping
+    ``TOP_PAD`` bytes of freed memory in each heap. The shell equivalent is
+    ``TF_CPU_ALLOCATOR_USE_BFC=true MALLOC_TOP_PAD_=268435456``. Returns what it set, as
+    a list of names; elsewhere than glibc only the first applies.
     """
     done = []
     if "tensorflow" not in sys.modules:
