@@ -1,6 +1,7 @@
 """Check a data source before training on it (introduced in 03_debugging_generators).
 
-``check_generator(source, model=None, ...)`` pulls a few batches from a Python generator,
+``check_generator(source, model=None, ...)`` pulls a few batches (or, given ``epochs`` and
+``steps_per_epoch``, as many as ``fit`` needs, up to ``MAX_PULL``) from a Python generator,
 a ``keras.utils.PyDataset`` or a ``tf.data.Dataset`` and returns a report to read before
 ``fit``: shapes, dtypes and batch sizes across batches, non-finite values, labels against
 the model's output, and whether the source can supply the requested epochs and steps.
@@ -11,7 +12,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-PEEKED_BY_KERAS = 2  # Keras 3 infers a generator's tensor spec from its first two batches
+PEEKED_BY_KERAS = 2  # Keras keeps a generator's first two batches (the TensorFlow backend
+# takes its tf.TensorSpec from them: dtypes from batch 0, shapes from batches 0 and 1)
+MAX_PULL = 100  # at most this many batches are pulled to cover what fit needs
 
 
 @dataclass
@@ -66,7 +69,9 @@ def _replay(batches, rest):
 
 
 def _pull(source, n_batches):
-    """Return (kind, batches, source_to_use, finite, available, note)."""
+    """Return (kind, batches, source_to_use, finite, available, note, restarts): restarts is
+    True when the number of batches per pass is known in advance, so Keras starts a new pass
+    after it (a PyDataset, a tf.data.Dataset of known cardinality)."""
     import keras
 
     if isinstance(source, keras.utils.PyDataset):
@@ -74,11 +79,12 @@ def _pull(source, n_batches):
         n = n_batches if total is None else min(n_batches, total)
         batches = [source[i] for i in range(n)]  # random access: nothing is consumed
         return ("PyDataset", batches, source, total is not None, total,
-                f"read batches 0..{n - 1} by index (a PyDataset is not consumed)")
+                f"read batches 0..{n - 1} by index (a PyDataset is not consumed)", True)
     if hasattr(source, "element_spec") and hasattr(source, "cardinality"):
         import tensorflow as tf
 
         card = int(source.cardinality())
+        restarts = card >= 0
         batches = [b for b in source.take(n_batches).as_numpy_iterator()]  # a fresh iterator
         if card == tf.data.INFINITE_CARDINALITY:
             finite, available = False, None
@@ -89,7 +95,7 @@ def _pull(source, n_batches):
             finite, available = True, card
         return ("tf.data.Dataset", batches, source, finite, available,
                 f"iterated {len(batches)} batches with a fresh iterator "
-                "(a tf.data.Dataset is not consumed)")
+                "(a tf.data.Dataset is not consumed)", restarts)
     if isinstance(source, types.GeneratorType) or (
             hasattr(source, "__next__") and hasattr(source, "__iter__")):
         batches = []
@@ -103,8 +109,8 @@ def _pull(source, n_batches):
                 "they are in report.batches; train on report.source, which replays them "
                 "and then continues your generator")
         return ("Python generator", batches, _replay(batches, source),
-                True if exhausted else None, len(batches) if exhausted else None, note)
-    return (type(source).__name__, [], source, None, None, None)
+                True if exhausted else None, len(batches) if exhausted else None, note, False)
+    return (type(source).__name__, [], source, None, None, None, False)
 
 
 def _leaves(part, prefix):
@@ -225,11 +231,16 @@ def check_generator(source, model=None, *, n_batches=5, epochs=None, steps_per_e
     ``tf.data.Dataset`` and report what would go wrong in ``fit`` (03_debugging_generators).
 
     With ``model=``, x is checked against ``model.inputs`` and the labels against the
-    output's width; with ``epochs=`` / ``steps_per_epoch=``, whether a finite source can
-    supply them. A Python generator is advanced by the batches pulled: train on
-    ``report.source``, which replays them first. Returns a ``GeneratorReport``.
+    output's width. With ``steps_per_epoch=`` (and ``epochs=``, 1 if not given, as in
+    ``fit``), it pulls as many batches as ``fit`` needs (epochs x steps_per_epoch, or
+    ``n_batches`` if that is more) but at most ``MAX_PULL`` (100), and reports a source that
+    runs dry before that; when the cap applies, the report says where it stopped. A Python
+    generator is advanced by the batches pulled: train on ``report.source``, which replays
+    them first. Returns a ``GeneratorReport``.
     """
-    kind, batches, usable, finite, available, how = _pull(source, n_batches)
+    need = (epochs or 1) * steps_per_epoch if steps_per_epoch else None
+    target = n_batches if need is None else max(n_batches, min(need, MAX_PULL))
+    kind, batches, usable, finite, available, how, restarts = _pull(source, target)
     report = GeneratorReport(kind, batches, usable, len(batches), finite, available)
     problems, notes, lines = report.problems, report.notes, report.lines
     lines.append(f"check_generator: {kind}")
@@ -301,8 +312,8 @@ def check_generator(source, model=None, *, n_batches=5, epochs=None, steps_per_e
             ref = first[name]
             if arr.dtype != ref.dtype:
                 problems.append(
-                    f"batch {i}: {name} is {arr.dtype} but batch 0's is {ref.dtype}; Keras "
-                    f"silently casts every batch to batch 0's dtype ({ref.dtype})")
+                    f"batch {i}: {name} is {arr.dtype} but batch 0's is {ref.dtype}; on the "
+                    "TensorFlow backend, Keras silently casts every batch to batch 0's dtype")
             if arr.shape[1:] != ref.shape[1:]:
                 if arr.ndim != ref.ndim:
                     problems.append(f"batch {i}: {name} has rank {arr.ndim}, batch 0's "
@@ -311,12 +322,14 @@ def check_generator(source, model=None, *, n_batches=5, epochs=None, steps_per_e
                         ref.shape[1:]:
                     problems.append(
                         f"batch {i}: {name} has shape {tuple(arr.shape)} but batches 0-1 "
-                        f"had {tuple(ref.shape[1:])} after the batch axis: Keras fixes the "
-                        "shape from the first two batches and raises on this one")
+                        f"had {tuple(ref.shape[1:])} after the batch axis: on the TensorFlow "
+                        "backend, Keras fixes the shape from the first two batches and "
+                        "raises on this one")
                 else:
                     notes.append(f"{name} varies in a non-batch dimension "
                                  f"({tuple(ref.shape)} vs {tuple(arr.shape)}): fine only if "
-                                 "batches 0 and 1 differ there and the model accepts None")
+                                 "batches 0 and 1 differ there (the TensorFlow backend fixes "
+                                 "shapes from them) and the model accepts None")
     if len(set(sizes)) > 1:
         shape = ", ".join(map(str, sizes))
         body = sizes[:-1]
@@ -332,12 +345,17 @@ def check_generator(source, model=None, *, n_batches=5, epochs=None, steps_per_e
 
     # is there enough data for the requested epochs and steps?
     if finite is True:
-        lines.append(f"  finite: yes, {available} batch(es) per pass")
+        lines.append(f"  finite: yes, {available} batch(es) "
+                     + ("per pass" if restarts else "in all"))
     elif finite is False:
         lines.append("  finite: no (infinite)")
+    elif need is not None and len(batches) >= need:
+        lines.append(f"  finite: unknown (still yielding after {len(batches)} batches, "
+                     "all that fit needs)")
     else:
-        lines.append(f"  finite: unknown (still yielding after {len(batches)} batches)")
-    _check_supply(kind, finite, available, len(batches), epochs, steps_per_epoch,
+        lines.append(f"  finite: unknown (still yielding after {len(batches)} batches"
+                     + (", where check_generator stopped)" if need is not None else ")"))
+    _check_supply(kind, restarts, finite, available, len(batches), epochs, steps_per_epoch,
                   problems, notes)
     problems.sort(key=_batch_number)  # stable: in batch order, general problems last
     return report
@@ -349,38 +367,43 @@ def _batch_number(sentence):
     return 1 << 30
 
 
-def _check_supply(kind, finite, available, pulled, epochs, steps, problems, notes):
-    generator = kind == "Python generator"
+def _check_supply(kind, restarts, finite, available, pulled, epochs, steps, problems, notes):
     if finite is False and steps is None:
         problems.append("the source is infinite and steps_per_epoch is not set: "
                         "the first epoch would never end")
         return
+    epochs = epochs or 1
+    need = None if steps is None else epochs * steps
+    how = f"({epochs} epoch{'s' if epochs != 1 else ''} x {steps} steps)"
     if finite is None:
         if steps is None:
             notes.append("cannot tell whether the source ends; if it loops forever "
                          "(while True), pass steps_per_epoch or epoch 1 never ends")
-        elif epochs is not None:
-            notes.append(f"fit needs {epochs * steps} batches ({epochs} epochs x {steps} "
-                         f"steps); the source gave {pulled} without running out "
-                         "(not checked further, to avoid consuming it)")
+        elif pulled < need:
+            notes.append(f"fit needs {need} batches {how}; check_generator pulls at most "
+                         f"{MAX_PULL} (or n_batches if more) and stopped at {pulled}: "
+                         "whether the source lasts is not checked")
         return
     if finite is not True:
         return
-    epochs = epochs or 1
-    if generator:
-        if steps is None and epochs > 1:
-            problems.append(
-                f"a finite generator of {available} batches and {epochs} epochs without "
-                "steps_per_epoch: epoch 1 uses all of them, and every later epoch silently "
-                f"replays the {min(available, PEEKED_BY_KERAS)} batches Keras cached")
-        elif steps is not None and epochs * steps > available:
-            problems.append(
-                f"fit needs {epochs * steps} batches ({epochs} epochs x {steps} steps) but "
-                f"the generator has {available}: it is not restarted, so training runs out "
-                "of data and later epochs replay cached batches; make it infinite")
-    elif steps is not None and steps > available:
+    generator = kind == "Python generator"
+    if need is not None and need > available and not restarts:
+        # a generator, or a tf.data.Dataset of unknown length: Keras starts no new pass
+        what = ("Keras does not restart a generator, so the epochs from there run short, "
+                "empty or on the batches it cached, with only a warning; make it endless "
+                "(while True)") if generator else (
+                "Keras cannot know its length and restarts it only after an epoch ran short "
+                "or empty, with only a warning; add .repeat()")
+        problems.append(f"the source ran dry after {available} batches; fit needs {need} {how}: "
+                        + what)
+    elif generator and steps is None and epochs > 1:
+        problems.append(
+            f"a finite generator of {available} batches and {epochs} epochs without "
+            "steps_per_epoch: epoch 1 uses all of them, and every later epoch silently "
+            f"replays the {min(available, PEEKED_BY_KERAS)} batches Keras cached")
+    elif restarts and steps is not None and steps > available:
         problems.append(f"steps_per_epoch={steps} but one pass has only {available} "
                         "batches: every epoch runs out of data")
-    elif steps is not None and epochs * steps > available and available % steps:
+    elif restarts and need is not None and need > available and available % steps:
         notes.append(f"{available} batches per pass is not a multiple of "
                      f"steps_per_epoch={steps}: some epochs will be short")

@@ -12,7 +12,7 @@ import pytest  # noqa: E402
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from course_utils.checks import check_generator  # noqa: E402
+from course_utils.checks import MAX_PULL, check_generator  # noqa: E402
 
 N_FEATURES, N_CLASSES, BS = 8, 3, 16
 RNG = np.random.default_rng(0)
@@ -46,10 +46,10 @@ def test_a_correct_generator_passes_and_nothing_is_lost(model):
     gen = batches()
     report = check_generator(gen, model, epochs=2, steps_per_epoch=4)
     assert report.ok, report.text
-    assert report.pulled == 5 and len(report.batches) == 5
-    assert "pulled 5 batch(es)" in report.text
+    assert report.pulled == 8 and len(report.batches) == 8  # all that fit needs
+    assert "pulled 8 batch(es)" in report.text
     replayed = list(report.source)
-    assert len(replayed) == 10  # the 5 peeked batches come back first, then the rest
+    assert len(replayed) == 10  # the 8 peeked batches come back first, then the rest
     for got, (x, y) in zip(replayed, batches(), strict=True):
         np.testing.assert_array_equal(got[0], x)
         np.testing.assert_array_equal(got[1], y)
@@ -195,10 +195,64 @@ def test_dict_inputs_are_matched_by_name():
 def test_a_finite_generator_too_short_for_the_training_is_reported(model):
     short = check_generator(batches(4), model, epochs=3, steps_per_epoch=2)
     assert short.finite is True and short.available == 4
-    assert "fit needs 6 batches (3 epochs x 2 steps) but the generator has 4" in problems(short)
+    assert "the source ran dry after 4 batches; fit needs 6 (3 epochs x 2 steps)" in \
+        problems(short)
     replay = check_generator(batches(4), model, epochs=3)
     assert "every later epoch silently replays the 2 batches" in problems(replay)
     assert check_generator(batches(4), model, epochs=2, steps_per_epoch=2).ok
+
+
+def test_a_generator_one_batch_short_of_what_fit_needs_is_reported(model):
+    report = check_generator(batches(8), model, epochs=3, steps_per_epoch=3)
+    assert not report.ok and report.pulled == 8  # it asked for 9, got 8
+    assert problems(report).startswith(
+        "the source ran dry after 8 batches; fit needs 9 (3 epochs x 3 steps)")
+    assert len(list(report.source)) == 8  # nothing lost
+
+
+def test_a_generator_with_exactly_enough_batches_passes(model):
+    report = check_generator(batches(9), model, epochs=3, steps_per_epoch=3)
+    assert report.ok, report.text
+    assert report.pulled == 9 and report.finite is None
+    assert "all that fit needs" in report.text
+    assert len(list(report.source)) == 9
+    one_epoch = check_generator(batches(9), model, steps_per_epoch=9)  # epochs=1, as in fit
+    assert one_epoch.ok and one_epoch.pulled == 9
+
+
+def endless_counted(pulls):
+    """An endless generator that records each batch pulled, and fails instead of hanging."""
+    i = 0
+    while True:
+        pulls.append(i)
+        if i > 10 * MAX_PULL:
+            raise RuntimeError("check_generator kept pulling from an endless generator")
+        yield X[(i % 10) * BS:(i % 10 + 1) * BS], Y[(i % 10) * BS:(i % 10 + 1) * BS]
+        i += 1
+
+
+def test_an_endless_generator_is_pulled_up_to_the_need_or_the_cap(model):
+    pulls = []
+    report = check_generator(endless_counted(pulls), model, epochs=3, steps_per_epoch=4)
+    assert report.ok, report.text
+    assert report.pulled == 12 and len(pulls) == 12  # exactly what fit needs, no more
+    pulls = []
+    big = check_generator(endless_counted(pulls), model, epochs=50, steps_per_epoch=10)
+    assert big.ok, big.text  # not known to be short: a note, not a problem
+    assert big.pulled == MAX_PULL and len(pulls) == MAX_PULL
+    assert f"pulls at most {MAX_PULL}" in big.text and "stopped at 100" in big.text
+    assert "where check_generator stopped" in big.text
+
+
+def test_a_tf_dataset_of_unknown_length_that_runs_dry_is_reported(model):
+    import tensorflow as tf
+
+    sig = (tf.TensorSpec((None, N_FEATURES), tf.float32), tf.TensorSpec((None,), tf.int64))
+    unknown = tf.data.Dataset.from_generator(lambda: batches(6), output_signature=sig)
+    report = check_generator(unknown, model, epochs=3, steps_per_epoch=3)
+    assert "the source ran dry after 6 batches; fit needs 9" in problems(report)
+    known = unknown.apply(tf.data.experimental.assert_cardinality(6))  # Keras restarts it
+    assert check_generator(known, model, epochs=3, steps_per_epoch=3).ok
 
 
 def test_the_wrong_kind_of_source_is_reported(model):
