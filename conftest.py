@@ -13,7 +13,7 @@ os.environ["COURSE_OFFLINE"] = "1"  # tests never download
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"  # no C++ log lines (absent under nbval anyway)
 os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
 
-MEMORY_LIMIT_MB = 1500  # COURSE.md: every notebook under 1.5 GB
+MEMORY_LIMIT_MB = 1500  # CONTRIBUTING.md: every notebook under 1.5 GB
 _stats = defaultdict(lambda: {"seconds": 0.0, "peak_mb": 0.0})
 _sampler = {"current": None, "stop": False}
 

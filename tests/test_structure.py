@@ -1,10 +1,17 @@
-"""Every notebook follows COURSE.md, and the generated parts are in sync."""
+"""Every notebook follows CONTRIBUTING.md, and the generated parts are in sync."""
 
 import re
+import subprocess
 
 import pytest
 
-from course_utils.course_map import COURSE_MAP, NAV_TAG, render_navigation, sync
+from course_utils.course_map import (
+    COURSE_MAP,
+    NAV_TAG,
+    render_navigation,
+    solution_problems,
+    sync,
+)
 from notebook_rules import (
     NOTEBOOKS,
     ROOT,
@@ -51,6 +58,18 @@ def test_one_h1_then_overview(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_time_and_prerequisites_are_paragraphs_of_their_own(path):
+    """Markdown joins lines that no blank line separates: without one, JupyterLab shows
+    '**Time:** ...' and '**Prerequisites:** ...' on one line (or the time inside the
+    last objective's bullet)."""
+    overview = "\n".join(c.source for c in read(path).cells[:3] if c.cell_type == "markdown")
+    paragraphs = [p.strip() for p in re.split(r"\n[ \t]*\n", overview)]
+    for label in ("**Time:**", "**Prerequisites:**"):
+        assert any(p.startswith(label) for p in paragraphs), (
+            f"{path.name}: {label} must start a paragraph of its own (a blank line before it)")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
 def test_setup_cell_key_points_and_navigation(path):
     nb = read(path)
     code = [c for c in nb.cells if c.cell_type == "code"]
@@ -73,8 +92,17 @@ def test_exercises_have_collapsed_solutions(path):
     assert len(solutions) >= 2, f"{path.name}: needs two or more cells tagged 'solution'"
     for cell in solutions:
         assert cell.cell_type == "code", f"{path.name}: a solution must be a runnable code cell"
-        assert cell.metadata.get("jupyter", {}).get("source_hidden") is True, (
-            f"{path.name}: solution cells are collapsed (metadata.jupyter.source_hidden)")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
+def test_solutions_stay_hidden_until_asked_for(path):
+    """A collapsed cell still shows its output in JupyterLab, so solutions are committed
+    without outputs, collapsed, and tagged nbval-ignore-output (nbval runs them, their own
+    asserts are the check). `python3 course.py nav` makes them so."""
+    nb = read(path)
+    problems = [f"solution cell {i + 1} (In [{nb.cells[i].execution_count}]) {what}"
+                for i, what in solution_problems(nb)]
+    assert not problems, f"{path.name[:2]}: {'; '.join(problems)}; run `python3 course.py nav`"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=ids)
@@ -132,3 +160,49 @@ def test_nbval_compares_at_least_40_percent_of_the_cells_with_output():
 def test_readme_map_and_navigation_are_generated_from_the_course_map():
     stale = sync(write=False, root=ROOT)
     assert not stale, f"out of date: {[p.name for p in stale]}; run `python3 course.py nav`"
+
+
+def test_nothing_points_outside_the_repository():
+    """The repository is self-contained: no tracked text file refers to a design document
+    or a folder that only exists beside it."""
+    outside = ("COURSE" + ".md", ".." + "/shared")  # spelled apart so this file passes
+    try:
+        files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True,
+                               check=True).stdout.decode().split("\0")
+    except (OSError, subprocess.CalledProcessError):
+        pytest.skip("not a git checkout")
+    found = []
+    for name in filter(None, files):
+        try:
+            text = (ROOT / name).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue  # deleted in the working tree, or not text
+        for number, line in enumerate(text.splitlines(), 1):
+            found += [f"{name}:{number}: {ref}" for ref in outside if ref in line]
+    assert not found, f"references to files outside the repository: {found}"
+
+
+def test_nav_hides_a_solution_that_shows_its_output(tmp_path):
+    """`python3 course.py nav` (sync(write=True)) strips a solution's output and tags it,
+    keeping its execution count; until then, sync(write=False) reports it as stale."""
+    import nbformat
+
+    from course_utils.course_map import README_END, README_START
+
+    (tmp_path / "README.md").write_text(f"{README_START}\n{README_END}\n", encoding="utf-8")
+    (tmp_path / "notebooks").mkdir()
+    path = tmp_path / "notebooks" / COURSE_MAP[0].file
+    solution = nbformat.v4.new_code_cell(
+        "print(42)", execution_count=1, metadata={"tags": ["solution"]},
+        outputs=[nbformat.v4.new_output("stream", name="stdout", text="42\n")])
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# T"), solution])
+    nbformat.write(nb, path)
+    sync(write=True, root=tmp_path)
+    (cell,) = [c for c in read(path).cells if "solution" in tags(c)]
+    assert cell.outputs == [] and cell.execution_count == 1
+    assert "nbval-ignore-output" in tags(cell) and cell.metadata.jupyter.source_hidden is True
+    assert sync(write=False, root=tmp_path) == []
+    nb = read(path)
+    nb.cells[1].outputs = solution.outputs
+    nbformat.write(nb, path)
+    assert path in sync(write=False, root=tmp_path)
