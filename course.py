@@ -1,20 +1,25 @@
 """Set up, launch and test the course with nothing but Python >= 3.10 and pip.
 
     python3 course.py lab     # create .venv on first use, prepare the data, open JupyterLab
+    python3 course.py lab --learner   # the same, on the learner copies (no solutions)
     python3 course.py test    # lint, unit tests and every notebook under nbval
     python3 course.py nav     # regenerate the README's course map and notebook navigation
     python3 course.py doctor  # print the environment check
     python3 course.py learner-copies  # notebooks/learner/: no solutions, no outputs
     python3 course.py benchmark       # python -m course_utils.benchmark (notebook 08)
+    python3 course.py site            # build/site/: the course as a static website
 
 On Windows write ``py`` for ``python3``. In an environment that already has the
 course's packages (conda, Binder) nothing is installed: that environment is used.
 """
 
 import hashlib
+import importlib.util
+import json
 import os
 import subprocess
 import sys
+import tempfile
 import venv
 from pathlib import Path
 
@@ -107,15 +112,57 @@ def _run(cmd, env=None, check=True):
     return result.returncode
 
 
+def _is_root():
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+# JupyterLab's own page config, for the course's launch only (the learner's settings are
+# not touched): no "get notified about official Jupyter news?" pop-up over the notebook,
+# and no update check. (In JupyterLab 4.6, --LabApp.news_url=None stops fetching the news
+# but still shows the pop-up: the announcements plugin must be disabled.)
+LAB_PAGE_CONFIG = {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}
+
+
+def lab_arguments(args, learner=False, root=None):
+    """The command line after ``python -m jupyterlab`` for ``course.py lab [args]``:
+    serve notebooks/ (notebooks/learner/ for the learner copies), open the first
+    notebook, and as root add ``--allow-root`` (JupyterLab refuses to start without it)."""
+    root = _is_root() if root is None else root
+    folder = ROOT / "notebooks" / ("learner" if learner else "")
+    first = "00_start_here_exercises.ipynb" if learner else "00_start_here.ipynb"
+    extra = ["--allow-root"] if root and "--allow-root" not in args else []
+    return [f"--ServerApp.root_dir={folder}", str(folder / first), *extra, *args]
+
+
+def lab_environment(config_dir):
+    """The environment JupyterLab runs in: ``config_dir`` (holding the course's page
+    config, ``LAB_PAGE_CONFIG``) comes first on JUPYTER_CONFIG_PATH."""
+    labconfig = Path(config_dir) / "labconfig"
+    labconfig.mkdir(parents=True, exist_ok=True)
+    (labconfig / "page_config.json").write_text(json.dumps(LAB_PAGE_CONFIG, indent=1) + "\n")
+    env = dict(os.environ)
+    env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
+        p for p in (str(config_dir), env.get("JUPYTER_CONFIG_PATH")) if p)
+    return env
+
+
 def cmd_lab(args):
+    learner = "--learner" in args
+    args = [a for a in args if a != "--learner"]
     python = ensure_env()
     print("[course] preparing the datasets (real where available, else generated) ...",
           flush=True)
     if _run([python, "-m", "course_utils", "prepare"], check=False):
         print("[course] the data could not be prepared (see above); the notebooks will "
               "retry, and fall back to generated data.", flush=True)
-    _run([python, "-m", "jupyterlab", f"--ServerApp.root_dir={ROOT / 'notebooks'}",
-          str(ROOT / "notebooks" / "00_start_here.ipynb"), *args])
+    if learner:  # missing copies only: a learner's answers in existing ones are kept
+        _run([python, "-m", "course_utils.learner", "--keep-existing"])
+    arguments = lab_arguments(args, learner)
+    if "--allow-root" in arguments and "--allow-root" not in args:
+        print("[course] running as root (common in containers): starting JupyterLab with "
+              "--allow-root", flush=True)
+    with tempfile.TemporaryDirectory(prefix="course-jupyter-config-") as config_dir:
+        _run([python, "-m", "jupyterlab", *arguments], env=lab_environment(config_dir))
 
 
 def cmd_test(args):
@@ -154,8 +201,26 @@ def cmd_learner_copies(args):
     return _run([python, "-m", "course_utils.learner", *args], check=False)
 
 
+def cmd_site(args):
+    python = ensure_env()
+    return _run([python, "-m", "course_utils.site", *args], check=False)
+
+
 COMMANDS = {"lab": cmd_lab, "test": cmd_test, "nav": cmd_nav, "doctor": cmd_doctor,
-            "learner-copies": cmd_learner_copies, "benchmark": cmd_benchmark}
+            "learner-copies": cmd_learner_copies, "benchmark": cmd_benchmark, "site": cmd_site}
+
+
+def check_profile():
+    """Stop with ``settings()``'s message when COURSE_PROFILE names no profile. Loads
+    course_utils/profiles.py by path: this runs before .venv exists (no numpy, no keras)."""
+    spec = importlib.util.spec_from_file_location("_course_profiles",
+                                                  ROOT / "course_utils" / "profiles.py")
+    profiles = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(profiles)
+    try:
+        return profiles.active_profile()
+    except ValueError as err:
+        raise SystemExit(f"[course] {err}") from None
 
 
 def main(argv):
@@ -163,6 +228,7 @@ def main(argv):
         names = ", ".join(COMMANDS)
         print(__doc__)
         return f"usage: python3 course.py {{{names}}} [extra arguments]" if argv else 0
+    check_profile()
     return COMMANDS[argv[0]](argv[1:]) or 0
 
 

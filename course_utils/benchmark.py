@@ -11,8 +11,10 @@ change, and the peak memory of streaming vs loading a file whole as it grows ten
 Every measurement reads the same images of the same file in the same run, batch by
 batch in turn (A, B, A, B, ...) so that a busy machine slows them alike; the median
 batch time counts. The table gives images per second and the speed-up over the first
-measurement (the tutorial's baseline). ``MEASUREMENTS`` is a list of named measurements:
-a notebook can append its own (a ``tf.data`` text pipeline, a binary cache, ...).
+measurement (the tutorial's baseline). Under each table the command line prints what each
+column means and the conclusion this machine's figures support (computed from them).
+``MEASUREMENTS`` is a list of named measurements: a notebook can append its own (a
+``tf.data`` text pipeline, a binary cache, ...).
 """
 
 import argparse
@@ -23,6 +25,7 @@ import platform
 import shutil
 import sys
 import tempfile
+import textwrap
 import time
 from dataclasses import dataclass
 from importlib import metadata
@@ -149,8 +152,8 @@ def measure(csv_path, measurements=None, n_images=1020, batch_size=32, classes=N
     rows ``{"name", "images", "seconds", "images_per_s", "speedup"}``: ``seconds`` is
     the total, ``images_per_s`` uses the median wall-clock batch time (robust on a
     shared machine), ``images_per_cpu_s`` the median CPU time of this process (less
-    sensitive to other processes); ``speedup`` and ``cpu_speedup`` are relative to the
-    first measurement (08_input_pipeline_performance)."""
+    sensitive to other processes; ``batch_cpu_s`` is that median CPU time); ``speedup`` and
+    ``cpu_speedup`` are relative to the first measurement (08_input_pipeline_performance)."""
     from .csv_images import csv_classes
 
     measurements = MEASUREMENTS if measurements is None else measurements
@@ -176,7 +179,7 @@ def measure(csv_path, measurements=None, n_images=1020, batch_size=32, classes=N
     for m, t, c, n in zip(measurements, times, cpu_times, seen, strict=True):
         per_batch = n / len(t)
         rows.append({"name": m.name, "images": n, "seconds": sum(t),
-                     "images_per_s": per_batch / _median(t),
+                     "images_per_s": per_batch / _median(t), "batch_cpu_s": _median(c),
                      "images_per_cpu_s": per_batch / max(_median(c), 1e-9)})
     for row in rows:
         row["speedup"] = row["images_per_s"] / rows[0]["images_per_s"]
@@ -199,6 +202,128 @@ def format_table(rows):
                      f"{r['images_per_s']:>9.0f}  {r['speedup']:>7.1f}x  "
                      f"{r['cpu_speedup']:>11.1f}x")
     return "\n".join(lines)
+
+
+READING_KEY = (
+    ("measurement", "the reader: how it turns CSV rows into image batches"),
+    ("images", "how many images it read in the timed batches"),
+    ("total s", "the wall-clock seconds those batches took"),
+    ("images/s", "images per second from the median batch time (the speed to compare)"),
+    ("speed-up", "images/s divided by the first reader's (the tutorial's baseline)"),
+    ("CPU speed-up", "the same from this process's CPU time: less swayed by a busy machine"),
+)
+WAITS_KEY = (
+    ("feed", "what fed the training steps"),
+    ("step ms", "the median training step, fed by it (waiting for the batch + computing)"),
+    ("compute ms", "the same step fed from memory: the computation alone"),
+    ("wait ms", "step ms - compute ms: all the feed adds to a step"),
+    ("waiting", "wait ms as a share of the step: near 0% the model never waits for data"),
+)
+
+
+def memory_key(result):
+    """The columns of ``format_memory(result)``, explained (08_input_pipeline_performance)."""
+    small, large = result["rows"]
+    return (
+        ("peak Python memory", "how the rows were read: streamed in batches, or loaded whole"),
+        (f"{small} rows", f"the most memory Python held while reading the first {small} rows"),
+        (f"{large} rows", f"the same on a file of {large} rows (those rows, repeated)"),
+        ("growth", f"the {large}-row peak divided by the {small}-row one"),
+    )
+
+
+def format_key(key):
+    """A table's columns explained, one line each (08_input_pipeline_performance)."""
+    width = max(len(name) for name, _ in key)
+    return "\n".join(f"  {name:<{width}}  {meaning}" for name, meaning in key)
+
+
+def _short(name):
+    return name.split(" (")[0]
+
+
+def reading_conclusion(rows):
+    """What ``measure()``'s rows say, from their figures (08_input_pipeline_performance)."""
+    base, best = rows[0], max(rows, key=lambda r: r["images_per_s"])
+    slowest = min(rows, key=lambda r: r["images_per_s"])
+    text = (f"Conclusion: here the fastest reader is {_short(best['name'])}, "
+            f"{best['speedup']:.1f} times the speed of {_short(base['name'])}; "
+            f"the slowest is {_short(slowest['name'])}.")
+    if best is base:
+        text = (f"Conclusion: here no reader beat {_short(base['name'])}; "
+                f"the slowest is {_short(slowest['name'])}.")
+    # readers whose median batch took 10 ms of CPU or more (shorter ones are too close
+    # to the clock's resolution to compare)
+    timed = [r for r in rows if r.get("batch_cpu_s", 1.0) >= 0.01]
+    spread = [r["speedup"] / r["cpu_speedup"] for r in timed if r["cpu_speedup"] > 0]
+    if spread and (max(spread) > 1.5 or min(spread) < 1 / 1.5):
+        text += (" The wall-clock and CPU speed-ups differ by more than 1.5 times: the "
+                 "machine was busy, so trust the CPU column more, or run again.")
+    return text
+
+
+def _busy_note(waits):
+    """A warning when the compute column, the same computation in every row, varies by
+    more than twice: other work on the machine disturbed the measurement."""
+    computes = [w.compute_ms for w in waits.values() if w.compute_ms > 0]
+    if computes and max(computes) > 2 * min(computes):
+        return (f" But the compute column, the same step in every row, ranges from "
+                f"{min(computes):.1f} to {max(computes):.1f} ms: the machine was busy, so "
+                "run again before trusting these figures.")
+    return ""
+
+
+def waits_conclusion(waits, bound=0.5, busy=0.1):
+    """What a ``{name: StepWait}`` table says, from its figures: which feeds leave the
+    step waiting for at least ``bound`` of its time (input-bound), which under ``busy``
+    (08_input_pipeline_performance)."""
+    waiting = [n for n, w in waits.items() if w.wait_fraction >= bound]
+    fine = [n for n, w in waits.items() if w.wait_fraction < busy]
+    parts = []
+    if waiting:
+        parts.append(f"fed by {', '.join(waiting)}, training is input-bound (a step waits "
+                     f"{bound:.0%} of its time or more: a faster feed would speed it up)")
+    if fine:
+        parts.append(f"{', '.join(fine)} kept the model busy (waits under {busy:.0%})")
+    if not parts:
+        return (f"Conclusion: every feed made the step wait between {busy:.0%} and "
+                f"{bound:.0%} of its time: input costs something, but is not the main "
+                f"cost.{_busy_note(waits)}")
+    return "Conclusion: " + "; ".join(parts) + "." + _busy_note(waits)
+
+
+def knobs_conclusion(waits):
+    """What ``measure_knobs()``'s table says, from its figures: how much prefetching and
+    parallel calls cut ``tf.data``'s wait, and workers ``PyDataset``'s
+    (08_input_pipeline_performance)."""
+    parts = []
+    for family in ("tf.data", "PyDataset"):
+        rows = [(n, w) for n, w in waits.items() if n.startswith(family)]
+        if len(rows) < 2:
+            continue
+        (base_name, base), (best_name, best) = rows[0], min(rows[1:], key=lambda r: r[1].wait_ms)
+        if best.wait_ms < 0.8 * base.wait_ms:
+            parts.append(f"{family}: '{best_name.split(': ')[1]}' cut the wait from "
+                         f"{base.wait_ms:.1f} to {best.wait_ms:.1f} ms a step")
+        else:
+            parts.append(f"{family}: no setting cut the wait of '{base_name.split(': ')[1]}' "
+                         f"({base.wait_ms:.1f} ms) by a fifth or more here (no spare core, or "
+                         "nothing to overlap)")
+    return "Conclusion: " + "; ".join(parts) + "." + _busy_note(waits) if parts else ""
+
+
+def memory_conclusion(result):
+    """What ``measure_memory()``'s table says, from its figures
+    (08_input_pipeline_performance)."""
+    small, large = result["rows"]
+    growth = {how: b / a for how, (a, b) in ((h, result[h]) for h in ("streaming",
+                                                                       "whole file"))}
+    if growth["streaming"] < 1.5 <= growth["whole file"]:
+        return (f"Conclusion: streaming's peak stayed flat ({growth['streaming']:.1f}x) while "
+                f"loading whole grew {growth['whole file']:.1f}x from {small} to {large} "
+                "rows: stream a file that may outgrow the memory.")
+    return (f"Conclusion: from {small} to {large} rows streaming's peak grew "
+            f"{growth['streaming']:.1f}x and loading whole {growth['whole file']:.1f}x.")
 
 
 def _memory_batch(csv_path, classes, batch_size):
@@ -338,6 +463,8 @@ def main(argv=None):
     print()
     rows = measure(csv_path, n_images=n_images, classes=classes)
     print(format_table(rows))
+    print(format_key(READING_KEY))
+    print(textwrap.fill(reading_conclusion(rows), 100))
     if args.reading_only:
         return rows
     from .csv_images import csv_classes
@@ -351,15 +478,24 @@ def main(argv=None):
     print()
     print(f"How long a training step waits for its batch (pipeline.probe_model, batches of "
           f"32, median of {steps} steps; compute = the same step fed from memory)")
-    print(format_waits(measure_step_waits(csv_path, classes, steps)))
+    waits = measure_step_waits(csv_path, classes, steps)
+    print(format_waits(waits))
+    print(format_key(WAITS_KEY))
+    print(textwrap.fill(waits_conclusion(waits), 100))
     print()
-    print("What prefetching, tf.data parallel calls and PyDataset workers change")
-    print(format_waits(measure_knobs(csv_path, classes, steps)))
+    print("What prefetching, tf.data parallel calls and PyDataset workers change "
+          "(the same columns)")
+    knobs = measure_knobs(csv_path, classes, steps)
+    print(format_waits(knobs))
+    print(textwrap.fill(knobs_conclusion(knobs), 100))
     rows_in_memory_test = 128 if args.quick else _count_rows(csv_path)
     print()
     print(f"Streaming vs loading whole, on the first {rows_in_memory_test} rows and on a "
           "file ten times as long (tracemalloc)")
-    print(format_memory(measure_memory(csv_path, classes, rows_in_memory_test)))
+    memory = measure_memory(csv_path, classes, rows_in_memory_test)
+    print(format_memory(memory))
+    print(format_key(memory_key(memory)))
+    print(textwrap.fill(memory_conclusion(memory), 100))
     return rows
 
 

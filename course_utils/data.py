@@ -14,6 +14,11 @@ import os
 import shutil
 import tarfile
 import tempfile
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
 import zipfile
 from pathlib import Path
 
@@ -38,17 +43,56 @@ def is_offline():
     return os.environ.get("COURSE_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
 
 
+REACH_TIMEOUT = 2.0  # seconds doctor() waits for a dataset's host, at most
+
+
+def reachability(urls, timeout=REACH_TIMEOUT):
+    """Whether each URL's host answers, checked at once and in parallel, in at most about
+    ``timeout`` seconds in all (00_start_here; used by ``doctor()``). Returns ``{url:
+    (answer, detail)}``: ``answer`` is True (it answered), False (refused, not found, or
+    an error status) or None (unknown: ``COURSE_OFFLINE`` is set, so nothing was tried).
+    Sends one HEAD request per URL through the same proxy settings as a download."""
+    if is_offline():
+        return {url: (None, "COURSE_OFFLINE is set: not checked") for url in urls}
+    results = {url: (False, f"no answer within {timeout:g} s") for url in urls}
+
+    def probe(url):
+        try:
+            request = urllib.request.Request(url, method="HEAD")
+            with urllib.request.urlopen(request, timeout=timeout) as response:
+                results[url] = (True, f"HTTP {response.status}")
+        except urllib.error.HTTPError as err:
+            results[url] = (err.code < 400, f"HTTP {err.code}")
+        except Exception as err:  # URLError, timeouts, DNS failures, refused connections
+            reason = getattr(err, "reason", err)
+            results[url] = (False, str(reason) or type(reason).__name__)
+
+    threads = [threading.Thread(target=probe, args=(url,), daemon=True) for url in urls]
+    deadline = time.monotonic() + timeout
+    for thread in threads:
+        thread.start()
+    for thread in threads:  # a DNS lookup ignores urlopen's timeout: bound the wait here
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return dict(results)
+
+
 def dataset_status():
     """Where each dataset will come from, as ``(name, description, fix_or_None)`` rows
-    (00_start_here; printed by ``doctor()``): a local folder, a cached download, a
-    download on first use, or the generated stand-in because the machine is offline."""
+    (00_start_here; printed by ``doctor()``): a local folder, the real data prepared
+    earlier, a cached download, a download (when its host answers a quick check), or the
+    generated stand-in, saying why and how to get the real data."""
     from . import flowers17, movielens
 
-    rows = []
-    for name, mod, needed in (("Flowers-17", flowers17, "image_0001.jpg"),
-                              ("MovieLens 100K", movielens, "u.data")):
+    rows, pending = [], []
+    for name, mod, needed, unpack in (
+            ("Flowers-17", flowers17, "image_0001.jpg",
+             "`tar xzf 17flowers.tgz`, set {} to its jpg/"),
+            ("MovieLens 100K", movielens, "u.data", "`unzip ml-100k.zip`, set {} to its ml-100k/")):
         var = mod.ENV_VAR
         folder = os.environ.get(var)
+        earlier = mod.prepared_real()
+        how = (f"for the real data: download {mod.URL} where you can,\n"
+               f"then {unpack.format(var)} (see datasets/README.md)")
         if folder and (Path(folder).expanduser() / needed).is_file():
             rows.append((name, f"real, local copy in {var}={folder}", None))
         elif folder and Path(folder).expanduser().is_dir():
@@ -58,13 +102,29 @@ def dataset_status():
         elif folder:
             rows.append((name, f"{var}={folder} does not exist",
                          f"point {var} at the unpacked folder, or unset it"))
+        elif earlier is not None:
+            origin = f" from {earlier[1]}" if earlier[1] else ""
+            rows.append((name, f"real, prepared earlier{origin}\n"
+                               f"in {earlier[0]} (checksums verified)", None))
         elif (data_home() / DOWNLOADS / mod.ARCHIVE_NAME).is_file():
             rows.append((name, f"real, cached download in {data_home() / DOWNLOADS}", None))
-        elif is_offline():
-            rows.append((name, "generated stand-in (offline: COURSE_OFFLINE is set)", None))
         else:
-            rows.append((name, f"real, downloaded on first use from {mod.URL} "
-                               "(a generated stand-in if that fails)", None))
+            pending.append((len(rows), name, mod, how))
+            rows.append(None)
+    answers = reachability([mod.URL for _, _, mod, _ in pending])
+    for index, name, mod, how in pending:
+        host = urllib.parse.urlsplit(mod.URL).hostname
+        answer, detail = answers[mod.URL]
+        if answer is None:
+            text = (f"generated stand-in: COURSE_OFFLINE is set, no download is tried "
+                    f"({host} reachable: unknown);\n{how}")
+        elif answer:
+            text = (f"real, downloaded on first use from {mod.URL} ({host} answered: "
+                    f"{detail}; a generated stand-in if the download fails)")
+        else:
+            text = (f"generated stand-in: the download would fail, {host} cannot be reached "
+                    f"({detail});\n{how}")
+        rows[index] = (name, text, None)
     return rows
 
 

@@ -52,6 +52,12 @@ def _checks():
     backend = os.environ.get("KERAS_BACKEND", "tensorflow")
     yield ("Keras backend", backend,
            None if backend == "tensorflow" else "unset KERAS_BACKEND (the course uses tensorflow)")
+    from .backends import backend_available  # 11_inputs_across_backends runs the others
+
+    found = [name for name in ("tensorflow", "jax", "torch") if backend_available(name)]
+    yield ("Keras backends", ", ".join(found) + ("" if "torch" in found else
+                                                     " (torch: optional, see the README)"),
+           None if {"tensorflow", "jax"} <= set(found) else FIX_ENV)
 
     yield ("platform", f"{platform.system()} {platform.release()} ({platform.machine()})", None)
     yield ("CPU cores", str(os.cpu_count()), None)
@@ -109,6 +115,7 @@ def doctor():
     problems = 0
     for label, value, fix in rows:
         mark = "ok " if fix is None else "FIX"
+        value = str(value).replace("\n", f"\n        {'':<{width}}  ")  # indent more lines
         print(f"  [{mark}] {label:<{width}}  {value}")
         if fix:
             problems += 1
@@ -155,6 +162,18 @@ def reuse_memory():
     return done
 
 
+def _light_figures():
+    """Keep the committed figures light (the notebooks and the course's site carry them):
+    ``imshow`` shows an image's pixels as they are ("nearest") rather than a smoothed
+    upscale, which PNG compresses about three times better (05's grid of 64×64 images).
+    Called by ``setup_notebook`` (00_start_here)."""
+    try:
+        import matplotlib
+    except ImportError:
+        return
+    matplotlib.rcParams["image.interpolation"] = "nearest"
+
+
 def setup_notebook(seed=42):
     """Quiet TensorFlow's C++ logs, print warnings without machine-specific paths, make
     TensorFlow reuse memory (``reuse_memory``), seed Python, NumPy and TensorFlow, and
@@ -168,6 +187,7 @@ def setup_notebook(seed=42):
     reuse_memory()
     os.environ.setdefault("KERAS_BACKEND", "tensorflow")
     warnings.formatwarning = _short_warning
+    _light_figures()
     import keras
 
     from .profiles import settings

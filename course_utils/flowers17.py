@@ -9,13 +9,16 @@ and 340 testing rows (20 per class, in dataset order). The images come from, for
 
 1. a local folder named by ``FLOWERS17_DIR`` (``image_0001.jpg`` ... ``image_1360.jpg``,
    as the archive's ``jpg/`` folder unpacks);
-2. an earlier download of ``17flowers.tgz`` (checksum verified);
-3. a download from the Oxford VGG page (checksum verified), unless ``COURSE_OFFLINE=1``;
-4. offline, a GENERATED stand-in: 17 procedurally drawn flower classes with the same
+2. the real CSVs prepared earlier (from either source), when their manifest is complete
+   and up to date and their checksums match: no variable or network needed again;
+3. an earlier download of ``17flowers.tgz`` (checksum verified);
+4. a download from the Oxford VGG page (checksum verified), unless ``COURSE_OFFLINE=1``;
+5. offline, a GENERATED stand-in: 17 procedurally drawn flower classes with the same
    names, shapes and file format, deterministic, labelled as generated.
 
 Prepared files go to ``data_home()/flowers17/<source>/`` with a ``manifest.json``
-(source, row counts, checksums) so that an up-to-date dataset is not rebuilt.
+(source, where the images came from, row counts, checksums), written last: a build
+without a complete manifest is never trusted, and is rebuilt.
 """
 
 import hashlib
@@ -52,6 +55,7 @@ FLOWERS17_CLASSES = [
 ]
 PER_CLASS, TRAIN_PER_CLASS = 80, 60
 N_IMAGES = PER_CLASS * len(FLOWERS17_CLASSES)  # 1,360
+N_TRAIN = TRAIN_PER_CLASS * len(FLOWERS17_CLASSES)  # 1,020
 SIZE = 64
 SPLIT_SEED = 17
 SYNTHETIC_SEED = 2006
@@ -289,18 +293,39 @@ def synthetic_flower(index, seed=SYNTHETIC_SEED):
 # --------------------------------------------------------------------------------------
 
 
-def _manifest_ok(folder, inputs):
-    manifest = folder / "manifest.json"
+def _complete_manifest(folder):
+    """The manifest of the build in ``folder`` if it is complete, of this format version,
+    with the expected row counts, and both CSVs match their checksums; else None."""
     try:
-        info = json.loads(manifest.read_text())
-        return (info["format_version"] == FORMAT_VERSION and info["inputs"] == inputs
-                and all(md5sum(folder / info[f"{part}_csv"]) == info[f"{part}_md5"]
-                        for part in ("train", "test")))
+        info = json.loads((folder / "manifest.json").read_text())
+        ok = (info["format_version"] == FORMAT_VERSION and info["source"] == folder.name
+              and (info["n_train"], info["n_test"]) == (N_TRAIN, N_IMAGES - N_TRAIN)
+              and bool(info["inputs"])
+              and all(md5sum(folder / info[f"{part}_csv"]) == info[f"{part}_md5"]
+                      for part in ("train", "test")))
+        return info if ok else None
     except (OSError, ValueError, KeyError, TypeError):
-        return False
+        return None
 
 
-def _build(folder, source, inputs, load):
+def _manifest_ok(folder, inputs):
+    info = _complete_manifest(folder)
+    return info is not None and info["inputs"] == inputs
+
+
+def prepared_real():
+    """Where the real Flowers-17 CSVs were prepared earlier, as ``(folder, origin)``
+    (``origin``: where the photos came from, None if the manifest predates it), if
+    that build is complete and up to date (manifest and checksums verified); else None
+    (05_flowers17_csv_generator; ``doctor()`` reports it)."""
+    folder = data_home() / "flowers17" / "real"
+    info = _complete_manifest(folder)
+    if info is None:
+        return None
+    return folder, info.get("origin")
+
+
+def _build(folder, source, inputs, load, origin=None):
     """Load all 1,360 images with ``load(index)``, split them, write the CSVs and the
     manifest (last, so that an interrupted build never looks complete)."""
     from keras.utils import Progbar
@@ -315,7 +340,8 @@ def _build(folder, source, inputs, load):
             bar.update(i + 1)
     labels = np.array(FLOWERS17_CLASSES)[np.arange(N_IMAGES) // PER_CLASS]
     train, test = split_indices()
-    info = {"source": source, "format_version": FORMAT_VERSION, "inputs": inputs,
+    info = {"source": source, "origin": origin, "format_version": FORMAT_VERSION,
+            "inputs": inputs,
             "image_size": [SIZE, SIZE, 3], "split_seed": SPLIT_SEED,
             "classes": FLOWERS17_CLASSES}
     for part, rows in (("train", train), ("test", test)):
@@ -328,11 +354,16 @@ def _build(folder, source, inputs, load):
     return info
 
 
-def _prepare(source, inputs, load):
+def _prepare(source, inputs, load, origin=None):
     folder = data_home() / "flowers17" / source
     if not _manifest_ok(folder, inputs):
-        _build(folder, source, inputs, load)
+        _build(folder, source, inputs, load, origin)
+    return _dataset(folder)
+
+
+def _dataset(folder):
     info = json.loads((folder / "manifest.json").read_text())
+    source = folder.name
     return Flowers17(train_csv=folder / info["train_csv"], test_csv=folder / info["test_csv"],
                      classes=list(FLOWERS17_CLASSES), source=source,
                      n_train=info["n_train"], n_test=info["n_test"])
@@ -342,17 +373,24 @@ def prepare_flowers17(source="auto"):
     """Prepare Flowers-17 as the tutorial's two CSVs and return a ``Flowers17``
     (05_flowers17_csv_generator).
 
-    ``source``: "auto" (``FLOWERS17_DIR``, else a cached download, else a download,
-    else offline the generated stand-in), "real" (raise ``DataUnavailableError``
-    saying how to get the data when it cannot be had) or "synthetic" (force the
-    stand-in). Prints a one-line banner naming the source; builds (with a progress
-    bar) only when the prepared files are missing or out of date.
+    ``source``: "auto" (``FLOWERS17_DIR``, else the real CSVs prepared earlier, else a
+    cached download, else a download, else offline the generated stand-in), "real"
+    (raise ``DataUnavailableError`` saying how to get the data when it cannot be had) or
+    "synthetic" (force the stand-in). Prints a one-line banner naming where the data
+    came from; builds (with a progress bar) only when the prepared files are missing, out
+    of date or incomplete.
     """
     if source not in ("auto", "real", "synthetic"):
         raise ValueError(f"source must be 'auto', 'real' or 'synthetic', not {source!r}")
     if source != "synthetic":
         folder = _local_folder()
         where = f"{ENV_VAR} ({folder})"
+        earlier = prepared_real() if folder is None else None
+        if earlier is not None:
+            prepared, origin = earlier
+            print(f"Flowers-17: real photos{f' from {origin}' if origin else ''}, prepared "
+                  f"earlier in {prepared} (manifest and checksums verified)")
+            return _dataset(prepared)
         try:
             if folder is None:
                 archive = cached_download(ARCHIVE_NAME, ARCHIVE_MD5)
@@ -368,7 +406,7 @@ def prepare_flowers17(source="auto"):
         else:
             print(f"Flowers-17: real photos from {where}")
             return _prepare("real", _fingerprint(folder),
-                            lambda i: load_jpeg(folder / image_name(i)))
+                            lambda i: load_jpeg(folder / image_name(i)), where)
     why = "source='synthetic'" if source == "synthetic" else (
         "offline: COURSE_OFFLINE is set" if is_offline() else "the download failed")
     print(f"Flowers-17: GENERATED stand-in ({why}) — not real photos")

@@ -5,15 +5,19 @@
 timestamp) from, in order of preference for ``source="auto"``:
 
 1. a local folder named by ``MOVIELENS_DIR`` (``ml-100k.zip`` unpacked);
-2. an earlier download in ``data_home()/downloads`` (checksum verified);
-3. a download from GroupLens (checksum verified), unless ``COURSE_OFFLINE=1``;
-4. offline, a generated stand-in in the same ``u.data`` format and size
+2. the real ``u.data`` prepared earlier (from either source) in
+   ``data_home()/movielens/real``, when its ``manifest.json`` is complete and the
+   checksums match: no variable or network needed again;
+3. an earlier download in ``data_home()/downloads`` (checksum verified);
+4. a download from GroupLens (checksum verified), unless ``COURSE_OFFLINE=1``;
+5. offline, a generated stand-in in the same ``u.data`` format and size
    (943 users x 1,682 items, 100,000 ratings 1-5) with latent structure plus noise.
 
-It prints a one-line banner saying which source it used.
+It prints a one-line banner saying where the ratings came from.
 """
 
 import io
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -177,11 +181,56 @@ def _local_u_data():
     return u_data
 
 
-def _from_archive(zip_path):
-    folder = data_home() / "movielens" / "real"
+FORMAT_VERSION = 1  # of the prepared folder's manifest.json
+
+
+def _prepared_folder():
+    return data_home() / "movielens" / "real"
+
+
+def prepared_real():
+    """The real ``u.data`` prepared earlier, as ``(path, origin)``, if its manifest is
+    complete and the file matches both the manifest's checksum and GroupLens's; else None
+    (04_pydataset_and_a_recommender; ``doctor()`` reports it)."""
+    folder = _prepared_folder()
+    try:
+        info = json.loads((folder / "manifest.json").read_text())
+        u_data = folder / info["u_data"]
+        ok = (info["format_version"] == FORMAT_VERSION and info["source"] == "real"
+              and info["u_data_md5"] == U_DATA_MD5 and md5sum(u_data) == U_DATA_MD5)
+        return (u_data, info.get("origin") or "the real ratings") if ok else None
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write_manifest(u_data, origin):
+    """Record the prepared ``u.data`` (written last: without it nothing is trusted)."""
+    folder = _prepared_folder()
+    info = {"source": "real", "origin": origin, "format_version": FORMAT_VERSION,
+            "u_data": u_data.relative_to(folder).as_posix(), "u_data_md5": md5sum(u_data)}
+    atomic_write_bytes(folder / "manifest.json", json.dumps(info, indent=1).encode())
+
+
+def _keep_copy(local_u_data, origin):
+    """Copy a checked local ``u.data`` into the prepared folder, so that later runs
+    without ``MOVIELENS_DIR`` still find the real ratings."""
+    if prepared_real() is not None:
+        return
+    folder = _prepared_folder()
+    (folder / "manifest.json").unlink(missing_ok=True)
+    target = folder / "ml-100k" / "u.data"
+    atomic_write_bytes(target, Path(local_u_data).read_bytes())
+    _write_manifest(target, origin)
+
+
+def _from_archive(zip_path, origin):
+    folder = _prepared_folder()
     u_data = folder / "ml-100k" / "u.data"
     if not (u_data.is_file() and md5sum(u_data) == U_DATA_MD5):
+        (folder / "manifest.json").unlink(missing_ok=True)
         safe_extract(zip_path, folder)
+    if prepared_real() is None and u_data.is_file() and md5sum(u_data) == U_DATA_MD5:
+        _write_manifest(u_data, origin)
     return u_data
 
 
@@ -210,17 +259,26 @@ def _manual_help():
 def prepare_movielens(source="auto"):
     """The MovieLens 100K ratings as a ``MovieLens`` (04_pydataset_and_a_recommender).
 
-    ``source``: "auto" (local folder in ``MOVIELENS_DIR``, else a cached download, else
-    a download, else offline the generated stand-in), "real" (raise
-    ``DataUnavailableError`` with instructions if the real data cannot be had) or
-    "synthetic" (force the stand-in). Prints a one-line banner naming the source."""
+    ``source``: "auto" (local folder in ``MOVIELENS_DIR``, else the real ratings prepared
+    earlier, else a cached download, else a download, else offline the generated
+    stand-in), "real" (raise ``DataUnavailableError`` with instructions if the real data
+    cannot be had) or "synthetic" (force the stand-in). Prints a one-line banner naming
+    where the ratings came from."""
     if source not in ("auto", "real", "synthetic"):
         raise ValueError(f"source must be 'auto', 'real' or 'synthetic', not {source!r}")
     if source != "synthetic":
         local = _local_u_data()
         if local is not None:
             data = _check_real(local)
+            _keep_copy(local, f"{ENV_VAR} ({local.parent})")
             _banner("real", f"{ENV_VAR} ({local.parent})")
+            return data
+        earlier = prepared_real()
+        if earlier is not None:
+            path, origin = earlier
+            data = read_u_data(path)
+            _banner("real", f"{origin}, prepared earlier in {path.parent} "
+                            "(manifest and checksum verified)")
             return data
         zip_path = cached_download(ARCHIVE_NAME, ZIP_MD5)
         try:
@@ -229,7 +287,7 @@ def prepare_movielens(source="auto"):
                 how = f"GroupLens, downloaded to {zip_path}"
             else:
                 how = f"a cached download ({zip_path})"
-            data = _check_real(_from_archive(zip_path))
+            data = _check_real(_from_archive(zip_path, how))
             _banner("real", how)
             return data
         except DataUnavailableError as err:

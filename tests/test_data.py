@@ -113,8 +113,9 @@ def test_atomic_write_bytes(tmp_path):
     assert [p.name for p in path.parent.iterdir()] == ["x.bin"]
 
 
-def test_dataset_status_offline_says_generated(monkeypatch):
+def test_dataset_status_offline_says_generated(monkeypatch, tmp_path):
     monkeypatch.setenv("COURSE_OFFLINE", "1")
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))  # nothing prepared earlier
     monkeypatch.delenv("FLOWERS17_DIR", raising=False)
     monkeypatch.delenv("MOVIELENS_DIR", raising=False)
     rows = {name: (text, fix) for name, text, fix in data.dataset_status()}
@@ -127,3 +128,94 @@ def test_dataset_status_names_a_missing_folder(monkeypatch, tmp_path):
     monkeypatch.setenv("MOVIELENS_DIR", str(tmp_path / "nowhere"))
     rows = {name: (text, fix) for name, text, fix in data.dataset_status()}
     assert "point MOVIELENS_DIR at the unpacked folder" in rows["MovieLens 100K"][1]
+
+
+# --- what doctor() says about the datasets: a quick, bounded reachability check --------
+
+
+def test_dataset_status_offline_says_unknown_and_how_to_get_the_real_data(monkeypatch,
+                                                                          tmp_path):
+    monkeypatch.setenv("COURSE_OFFLINE", "1")
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("FLOWERS17_DIR", raising=False)
+    monkeypatch.delenv("MOVIELENS_DIR", raising=False)
+    rows = {name: text for name, text, _ in data.dataset_status()}
+    assert "reachable: unknown" in rows["Flowers-17"] and "FLOWERS17_DIR" in rows["Flowers-17"]
+    assert "reachable: unknown" in rows["MovieLens 100K"]
+    assert "MOVIELENS_DIR" in rows["MovieLens 100K"]
+    assert "downloaded on first use" not in " ".join(rows.values())
+
+
+@pytest.mark.parametrize("answer, expected", [
+    ((True, "HTTP 200"), "real, downloaded on first use from"),
+    ((False, "Name or service not known"), "generated stand-in: the download would fail"),
+])
+def test_dataset_status_says_what_the_check_found(monkeypatch, tmp_path, answer, expected):
+    monkeypatch.delenv("COURSE_OFFLINE", raising=False)
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("FLOWERS17_DIR", raising=False)
+    monkeypatch.delenv("MOVIELENS_DIR", raising=False)
+    monkeypatch.setattr(data, "reachability", lambda urls: {url: answer for url in urls})
+    for name, text, fix in data.dataset_status():
+        assert text.startswith(expected) and answer[1] in text and fix is None, name
+        assert ("_DIR" in text) is (answer[0] is False), name  # how to get the real data
+
+
+def _server(handler_body):
+    """A local HTTP server on a free port, in a thread; returns (url, shutdown)."""
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_HEAD(self):  # noqa: N802 (the name http.server calls)
+            handler_body(self)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_address[1]}/file.zip", server.shutdown
+
+
+def test_reachability_of_a_host_that_answers_and_one_that_refuses(monkeypatch):
+    import socket
+
+    monkeypatch.delenv("COURSE_OFFLINE", raising=False)
+
+    def ok(handler):
+        handler.send_response(200)
+        handler.end_headers()
+
+    url, stop = _server(ok)
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{s.getsockname()[1]}/file.zip"
+    try:
+        answers = data.reachability([url, closed], timeout=5)
+    finally:
+        stop()
+    assert answers[url] == (True, "HTTP 200")
+    assert answers[closed][0] is False
+
+
+def test_reachability_is_bounded_by_its_timeout(monkeypatch):
+    import time
+
+    monkeypatch.delenv("COURSE_OFFLINE", raising=False)
+    url, stop = _server(lambda handler: time.sleep(3))  # answers far too late
+    try:
+        start = time.monotonic()
+        answers = data.reachability([url], timeout=0.5)
+        took = time.monotonic() - start
+    finally:
+        stop()
+    assert answers[url] == (False, "no answer within 0.5 s") or "timed out" in answers[url][1]
+    assert took < 2.5
+
+
+def test_reachability_offline_tries_nothing(monkeypatch):
+    monkeypatch.setenv("COURSE_OFFLINE", "1")
+    assert data.reachability(["http://192.0.2.1/x"]) == {
+        "http://192.0.2.1/x": (None, "COURSE_OFFLINE is set: not checked")}

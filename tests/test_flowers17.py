@@ -172,8 +172,62 @@ def test_download_path_end_to_end(tmp_path, monkeypatch, capsys):
     np.testing.assert_allclose(train_x[:, 0, 0, 0], train_y * 15, atol=3)
     archive.unlink()
     monkeypatch.setenv("COURSE_OFFLINE", "1")
-    assert prepare_flowers17().source == "real"  # the cached download, not the stand-in
+    assert prepare_flowers17().source == "real"  # the build made from it, not the stand-in
+    assert "prepared earlier" in capsys.readouterr().out
+    (ds.train_csv.parent / "manifest.json").unlink()  # as if that build was interrupted
+    assert prepare_flowers17().source == "real"  # rebuilt from the cached download
     assert "cached download" in capsys.readouterr().out
+
+
+def _tiny_folder(folder):
+    """A FLOWERS17_DIR look-alike: image_0001.jpg ... 1360, 8x8 one-colour JPEGs."""
+    from PIL import Image
+
+    folder.mkdir(parents=True)
+    for i in range(1360):
+        Image.new("RGB", (8, 8), (i // 80 * 15, 100, 200)).save(
+            folder / flowers17.image_name(i), "JPEG", quality=95)
+    return folder
+
+
+def test_real_data_prepared_once_stays_real_without_the_variable(tmp_path, monkeypatch,
+                                                                  capsys):
+    """Prepared from FLOWERS17_DIR, then in a new shell without it and offline: the real
+    CSVs are reused (manifest and checksums verified), never the stand-in; a build whose
+    manifest or CSV is incomplete is not trusted."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("COURSE_DATA_DIR", str(home))
+    monkeypatch.setenv("COURSE_OFFLINE", "1")
+    monkeypatch.setenv("FLOWERS17_DIR", str(_tiny_folder(tmp_path / "jpg")))
+    first = prepare_flowers17()
+    assert first.source == "real"
+    capsys.readouterr()
+    monkeypatch.delenv("FLOWERS17_DIR")
+
+    def no_build(*args):
+        raise AssertionError("rebuilt an up-to-date dataset")
+
+    with monkeypatch.context() as m:
+        m.setattr(flowers17, "_build", no_build)
+        again = prepare_flowers17()
+    assert again == first
+    out = capsys.readouterr().out
+    assert out.startswith("Flowers-17: real photos from FLOWERS17_DIR")
+    assert "prepared earlier" in out and "checksums verified" in out
+    status = {name: text for name, text, _ in data.dataset_status()}
+    assert status["Flowers-17"].startswith("real, prepared earlier from FLOWERS17_DIR")
+
+    manifest = first.train_csv.parent / "manifest.json"
+    text = manifest.read_text()
+    manifest.write_text(text[: len(text) // 2])  # half-written: never trusted
+    assert flowers17.prepared_real() is None
+    assert prepare_flowers17().source == "synthetic"
+    assert "GENERATED" in capsys.readouterr().out
+    manifest.write_text(text)
+    assert prepare_flowers17().source == "real"
+    first.test_csv.write_bytes(first.test_csv.read_bytes()[:1000])  # a damaged CSV
+    assert flowers17.prepared_real() is None
+    assert prepare_flowers17().source == "synthetic"
 
 
 def test_a_download_with_the_wrong_checksum_is_an_error(tmp_path, monkeypatch):

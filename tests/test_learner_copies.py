@@ -1,5 +1,6 @@
-"""`python3 course.py learner-copies`: valid notebooks, no solutions, no outputs, and a copy
-still runs up to its first exercise."""
+"""`python3 course.py learner-copies`: valid notebooks named apart from the solutions, no
+solutions, no outputs, a cell to answer in under every exercise, links that resolve, and a
+copy still runs up to its first exercise."""
 
 import re
 
@@ -7,10 +8,19 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from course_utils.learner import SOLUTION_TAG, write_learner_copies
+from course_utils.learner import ANSWER_SOURCE, SOLUTION_TAG, copy_name, write_learner_copies
 from notebook_rules import NOTEBOOKS, ROOT, tags
 
-RUN_UP_TO_EXERCISES = "00_start_here.ipynb"  # the quickest notebook, and it has solutions
+RUN_UP_TO_EXERCISES = "00_start_here_exercises.ipynb"  # the quickest, and it has solutions
+
+
+def _original(copy_path):
+    name = copy_path.name.replace("_exercises.ipynb", ".ipynb")
+    return nbformat.read(ROOT / "notebooks" / name, as_version=4)
+
+
+def _is_answer(cell):
+    return cell.cell_type == "code" and cell.source == ANSWER_SOURCE
 
 
 @pytest.fixture(scope="module")
@@ -19,8 +29,10 @@ def copies(tmp_path_factory):
     return write_learner_copies(dest)
 
 
-def test_one_copy_per_notebook_outside_the_repository(copies, tmp_path_factory):
-    assert [p.name for p in copies] == [p.name for p in NOTEBOOKS]
+def test_one_copy_per_notebook_named_apart_from_it(copies, tmp_path_factory):
+    assert [p.name for p in copies] == [copy_name(p.name) for p in NOTEBOOKS]
+    assert all(p.name.endswith("_exercises.ipynb") for p in copies)
+    assert not {p.name for p in copies} & {p.name for p in NOTEBOOKS}
     assert all(ROOT not in p.parents for p in copies)
 
 
@@ -28,9 +40,11 @@ def test_copies_are_valid_and_have_no_solutions_and_no_outputs(copies):
     for path in copies:
         nb = nbformat.read(path, as_version=4)
         nbformat.validate(nb)
-        original = nbformat.read(ROOT / "notebooks" / path.name, as_version=4)
-        kept = [c for c in original.cells if SOLUTION_TAG not in tags(c)]
-        assert [c.source for c in nb.cells] == [c.source for c in kept], path.name
+        original = _original(path)
+        code = [ANSWER_SOURCE if SOLUTION_TAG in tags(c) else c.source
+                for c in original.cells if c.cell_type == "code"]
+        assert [c.source for c in nb.cells if c.cell_type == "code"] == code, path.name
+        assert len({c.id for c in nb.cells}) == len(nb.cells), f"{path.name}: duplicate ids"
         for cell in nb.cells:
             assert SOLUTION_TAG not in tags(cell), f"{path.name}: a solution is left"
             if cell.cell_type == "code":
@@ -38,12 +52,57 @@ def test_copies_are_valid_and_have_no_solutions_and_no_outputs(copies):
                     f"{path.name}: outputs are left in {cell.source[:40]!r}")
 
 
-def test_notebooks_with_solutions_lose_them(copies):
+def test_an_answer_cell_follows_every_exercise(copies):
+    """Every exercise (the Markdown cell a solution followed, and every "**Exercise N.**")
+    is followed by an empty code cell to answer in, where the solution was."""
     for path in copies:
-        original = nbformat.read(ROOT / "notebooks" / path.name, as_version=4)
-        n_solutions = sum(SOLUTION_TAG in tags(c) for c in original.cells)
+        original, nb = _original(path), nbformat.read(path, as_version=4)
+        assert len(nb.cells) == len(original.cells), path.name
+        n_solutions = 0
+        for i, (was, cell) in enumerate(zip(original.cells, nb.cells, strict=True)):
+            if SOLUTION_TAG in tags(was):
+                n_solutions += 1
+                assert _is_answer(cell), f"{path.name}: no answer cell at cell {i}"
+                assert nb.cells[i - 1].cell_type == "markdown", f"{path.name}: cell {i}"
+            elif cell.cell_type == "markdown" and re.search(r"\*\*Exercise \d+", cell.source):
+                assert _is_answer(nb.cells[i + 1]), (
+                    f"{path.name}: exercise without an answer cell: {cell.source[:60]!r}")
+        assert sum(_is_answer(c) for c in nb.cells) == n_solutions > 0, path.name
+
+
+def test_links_between_copies_resolve(copies):
+    for path in copies:
         nb = nbformat.read(path, as_version=4)
-        assert len(nb.cells) == len(original.cells) - n_solutions
+        for cell in nb.cells:
+            if cell.cell_type != "markdown":
+                continue
+            for target in re.findall(r"\]\(([^)\s#]+\.ipynb)(?:#[^)]*)?\)", cell.source):
+                assert (path.parent / target).is_file(), f"{path.name}: broken link {target}"
+
+
+def test_links_leaving_notebooks_resolve_from_the_default_folder(tmp_path):
+    """Copies written to notebooks/learner/ (here in a copy of notebooks/) keep their links
+    to files outside notebooks/: each resolves to a file of the repository."""
+    source = tmp_path / "notebooks"
+    source.mkdir()
+    for nb in NOTEBOOKS:
+        (source / nb.name).write_bytes(nb.read_bytes())
+    copies = write_learner_copies(source=source)
+    assert {p.parent for p in copies} == {source / "learner"}
+    for path in copies:
+        text = path.read_text(encoding="utf-8")
+        for target in re.findall(r"\]\((\.\./[^)\s#]+)", text):
+            where = (path.parent / target).resolve().relative_to(tmp_path.resolve())
+            assert (ROOT / where).exists(), f"{path.name}: {target}"
+
+
+def test_existing_copies_are_kept_when_asked(tmp_path):
+    (first, *_) = write_learner_copies(tmp_path)
+    first.write_text("answers", encoding="utf-8")
+    write_learner_copies(tmp_path, overwrite=False)
+    assert first.read_text(encoding="utf-8") == "answers"
+    write_learner_copies(tmp_path)
+    assert first.read_text(encoding="utf-8") != "answers"
 
 
 def test_a_copy_runs_up_to_its_first_exercise(copies):
@@ -66,5 +125,8 @@ def test_the_course_command_writes_the_copies(tmp_path, capsys, monkeypatch):
 
     assert "learner-copies" in COMMANDS  # python3 course.py learner-copies [DEST]
     assert main([str(tmp_path)]) == 0
-    assert sorted(p.name for p in tmp_path.glob("*.ipynb")) == [p.name for p in NOTEBOOKS]
+    assert sorted(p.name for p in tmp_path.glob("*.ipynb")) == [copy_name(p.name)
+                                                              for p in NOTEBOOKS]
     assert "learner copies" in capsys.readouterr().out
+    assert main(["--keep-existing", str(tmp_path)]) == 0
+    assert f"{len(NOTEBOOKS)} kept as they were" in capsys.readouterr().out

@@ -122,9 +122,46 @@ def test_download_path_end_to_end(home, monkeypatch, tmp_path, capsys):
     assert ml.path == home / "movielens" / "real" / "ml-100k" / "u.data"
     assert "downloaded" in capsys.readouterr().out
     archive.unlink()
-    monkeypatch.setenv("COURSE_OFFLINE", "1")  # now the cached download is used
+    monkeypatch.setenv("COURSE_OFFLINE", "1")  # now the prepared copy is used
     assert prepare_movielens().source == "real"
+    assert "prepared earlier" in capsys.readouterr().out
+    (home / "movielens" / "real" / "manifest.json").unlink()  # an incomplete build
+    assert prepare_movielens().source == "real"  # the cached download, checked again
     assert "cached download" in capsys.readouterr().out
+    assert movielens.prepared_real() is not None  # and its manifest written again
+
+
+def test_real_ratings_from_a_folder_stay_real_without_the_variable(home, monkeypatch,
+                                                                   tmp_path, capsys):
+    """Read once from MOVIELENS_DIR, then in a new shell without it and offline: the
+    copy kept in the data folder is used (manifest and checksum verified), never the
+    stand-in; without a complete manifest, or with a changed file, it is not trusted."""
+    import hashlib
+
+    text = "1\t2\t5\t881250949\n2\t1\t3\t881250950\n"
+    (tmp_path / "ml-100k").mkdir()
+    (tmp_path / "ml-100k" / "u.data").write_text(text)
+    monkeypatch.setattr(movielens, "U_DATA_MD5", hashlib.md5(text.encode()).hexdigest())
+    monkeypatch.setenv("MOVIELENS_DIR", str(tmp_path / "ml-100k"))
+    assert prepare_movielens().source == "real"
+    capsys.readouterr()
+    monkeypatch.delenv("MOVIELENS_DIR")
+    ml = prepare_movielens()
+    assert ml.source == "real" and len(ml) == 2
+    out = capsys.readouterr().out
+    assert out.startswith("MovieLens 100K: real ratings from MOVIELENS_DIR")
+    assert "prepared earlier" in out
+    status = {name: text for name, text, _ in data.dataset_status()}
+    assert status["MovieLens 100K"].startswith("real, prepared earlier from MOVIELENS_DIR")
+
+    manifest = home / "movielens" / "real" / "manifest.json"
+    saved = manifest.read_text()
+    manifest.write_text(saved[:20])  # half-written: never trusted
+    assert prepare_movielens().source == "synthetic"
+    manifest.write_text(saved)
+    assert prepare_movielens().source == "real"
+    ml.path.write_text(text + "3\t3\t1\t881250951\n")  # changed: checksum differs
+    assert prepare_movielens().source == "synthetic"
 
 
 def test_read_u_data_names_the_bad_line(tmp_path):

@@ -28,3 +28,20 @@ def test_both_profiles_define_the_same_sizes():
 def test_an_unknown_setting_is_a_clear_error():
     with pytest.raises(AttributeError, match="no_such_size"):
         _ = profiles.settings("quick").no_such_size
+
+
+def test_headline_figures_live_in_the_readme_only():
+    """profiles.py states no result or duration (they were told differently in several
+    places); it points to the README's "Profiles" section, which holds them."""
+    import re
+    from pathlib import Path
+
+    docs = [profiles.__doc__, profiles.active_profile.__doc__, profiles.settings.__doc__]
+    figure = re.compile(r"\d+\s*(%|percent|minutes?|min\b|s\b|seconds?)|->\s*\d")
+    for doc in docs:
+        assert not figure.search(doc), figure.search(doc).group(0)
+    assert '"Profiles" section' in profiles.__doc__
+    readme = (Path(profiles.__file__).resolve().parent.parent / "README.md").read_text(
+        encoding="utf-8")
+    section = readme.split("\n## Profiles\n", 1)[1].split("\n## ", 1)[0]
+    assert "%" in section and "minute" in section
