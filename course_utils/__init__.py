@@ -57,6 +57,7 @@ _EXPORTS = {
     "images_per_second": "pipeline",
     "peak_python_memory": "pipeline",
     "repeat_file": "pipeline",
+    "run_with_backend": "backends",  # 11_inputs_across_backends
 }
 
 

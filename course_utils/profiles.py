@@ -1,8 +1,9 @@
 """Every size that depends on the profile, in one place (introduced in 00_start_here).
 
 ``COURSE_PROFILE=quick`` (the default: CI, Binder, a workshop) keeps each notebook
-under a minute on two CPU cores; ``COURSE_PROFILE=full`` reproduces the headline
-results. Notebooks read their sizes with ``course_utils.settings()``.
+short; ``COURSE_PROFILE=full`` reproduces the headline results. What each profile
+achieves, and in how long, is stated in one place: the "Profiles" section of the
+repository's README.md. Notebooks read their sizes with ``course_utils.settings()``.
 """
 
 import os
@@ -33,6 +34,7 @@ PROFILES = {
         "flowers_head": "flatten",
         "flowers_bn_before_relu": False,
         "flowers_bn_momentum": 0.9,
+        "flowers_refit": False,  # keep the model trained without the validation rows
         # 06_data_augmentation (a half-width MiniVGGNet in the quick profile)
         "aug_epochs": 3,
         "aug_widths": (16, 32),
@@ -49,6 +51,8 @@ PROFILES = {
         "loops_max_epochs": 15,
         # 10_migrating_legacy_keras_code
         "legacy_epochs": 3,
+        # 11_inputs_across_backends (seconds allowed to a process of another backend)
+        "backends_timeout": 300,
     },
     "full": {
         # 01_three_ways_to_train
@@ -70,6 +74,7 @@ PROFILES = {
         "flowers_head": "gap",
         "flowers_bn_before_relu": True,
         "flowers_bn_momentum": 0.99,
+        "flowers_refit": True,  # train the final model again on all 1,020 rows
         # 06_data_augmentation
         "aug_epochs": 60,
         "aug_widths": (32, 64),
@@ -86,6 +91,8 @@ PROFILES = {
         "loops_max_epochs": 40,
         # 10_migrating_legacy_keras_code
         "legacy_epochs": 10,
+        # 11_inputs_across_backends (seconds allowed to a process of another backend)
+        "backends_timeout": 600,
     },
 }
 
@@ -108,7 +115,8 @@ def active_profile():
 def settings(profile=None):
     """The sizes of a profile (the active one by default) as attributes (00_start_here).
 
-    ``settings().flowers_epochs`` -> 4 in the quick profile. ``.name`` is the profile's name.
+    For example ``settings().flowers_epochs`` is the number of epochs 05 trains for, read
+    from ``PROFILES``. ``.name`` is the profile's name.
     """
     name = active_profile() if profile is None else profile
     if name not in PROFILES:

@@ -63,3 +63,9 @@ def test_the_guides_relative_links_resolve():
     for target in re.findall(r"\]\(([^)\s#]+)(?:#[^)]*)?\)", text):
         if not re.match(r"^[a-z]+://", target):
             assert (GUIDE.parent / target).resolve().exists(), f"broken link {target}"
+
+
+def test_the_day_keeps_at_least_30_minutes_of_slack():
+    slack = [int(planned) for _, _, session, _, planned in schedule()
+             if session.lower().startswith("slack")]
+    assert slack and sum(slack) >= 30, "the schedule needs a slack row of 30 minutes or more"

@@ -164,8 +164,11 @@ def test_readme_map_and_navigation_are_generated_from_the_course_map():
 
 def test_nothing_points_outside_the_repository():
     """The repository is self-contained: no tracked text file refers to a design document
-    or a folder that only exists beside it."""
+    or a folder that only exists beside it. One exception: CI's own script (.ci/run) points
+    the course at local copies of the real datasets when the CI machine has them beside the
+    clone, as a learner's FLOWERS17_DIR would; without them it runs on the stand-ins."""
     outside = ("COURSE" + ".md", ".." + "/shared")  # spelled apart so this file passes
+    exempt = {".ci/run"}
     try:
         files = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True,
                                check=True).stdout.decode().split("\0")
@@ -173,6 +176,8 @@ def test_nothing_points_outside_the_repository():
         pytest.skip("not a git checkout")
     found = []
     for name in filter(None, files):
+        if name in exempt:
+            continue
         try:
             text = (ROOT / name).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
