@@ -1,7 +1,8 @@
 """Run a piece of code under another Keras backend (introduced in 11_inputs_across_backends).
 
-Keras fixes its backend when it is first imported, so a notebook that runs on TensorFlow
-cannot switch to JAX or PyTorch: another backend needs a fresh Python process.
+Keras reads its backend when it is first imported. ``keras.config.set_backend`` reloads
+Keras, but every model, layer and tensor made before it goes stale; the clean way to run
+code under another backend, beside a notebook on TensorFlow, is a fresh Python process.
 """
 
 import os
