@@ -412,3 +412,40 @@ def prepare_flowers17(source="auto"):
     print(f"Flowers-17: GENERATED stand-in ({why}) — not real photos")
     return _prepare("synthetic", f"generator v{FORMAT_VERSION} seed {SYNTHETIC_SEED}",
                     synthetic_flower)
+
+
+def write_image_folders(csv_path, folder, classes=FLOWERS17_CLASSES):
+    """Write the rows of a prepared image CSV as a class-per-folder tree of PNG files,
+    ``folder/<class>/<row>.png`` (lossless: the pixels are the CSV's), the layout that
+    ``flow_from_directory`` and ``image_dataset_from_directory`` read; return the number
+    of images per class, in ``classes`` order (10_migrating_legacy_keras_code).
+
+    The tree is this function's own: it is rebuilt (``folder`` emptied first) unless a
+    ``done.json`` written last says it was made from this very CSV.
+    """
+    import shutil
+
+    from PIL import Image
+
+    from .csv_images import read_image_csv
+
+    folder = Path(folder)
+    stamp = {"csv": str(Path(csv_path).resolve()), "md5": md5sum(csv_path),
+             "classes": list(classes)}
+    try:
+        done = json.loads((folder / "done.json").read_text())
+        if {k: done.get(k) for k in stamp} == stamp:
+            return done["counts"]
+    except (OSError, ValueError):
+        pass
+    if folder.exists():
+        shutil.rmtree(folder)
+    images, labels = read_image_csv(csv_path, list(classes))
+    for name in classes:
+        (folder / name).mkdir(parents=True)
+    for row, (image, label) in enumerate(zip(images, labels, strict=True)):
+        Image.fromarray(image).save(folder / classes[label] / f"{row:04d}.png")
+    counts = {name: int(n) for name, n in zip(classes, np.bincount(labels, minlength=len(classes)),
+                                              strict=True)}
+    atomic_write_bytes(folder / "done.json", json.dumps({**stamp, "counts": counts}).encode())
+    return counts
