@@ -26,6 +26,8 @@ _EXPORTS = {
     "FLOWERS17_CLASSES": "flowers17",
     "csv_image_generator": "csv_images",
     "mini_vggnet": "models",
+    "flowers_augmentation": "models",
+    "compile_flowers_recipe": "models",
     "write_image_csv": "csv_images",
     "read_image_csv": "csv_images",
     "csv_classes": "csv_images",
@@ -41,6 +43,7 @@ _EXPORTS = {
     "bucket_batches": "sequences",
     # migrating legacy code (10) and the instructors' learner copies
     "find_legacy_keras": "legacy",
+    "write_image_folders": "flowers17",
     "write_learner_copies": "learner",
     # 03_debugging_generators
     "check_generator": "checks",
@@ -53,8 +56,6 @@ _EXPORTS = {
     "build_npy_cache": "pipeline",
     "load_npy_cache": "pipeline",
     "NpyBatches": "pipeline",
-    "CsvBatches": "pipeline",
-    "images_per_second": "pipeline",
     "peak_python_memory": "pipeline",
     "repeat_file": "pipeline",
     "run_with_backend": "backends",  # 11_inputs_across_backends

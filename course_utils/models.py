@@ -55,3 +55,51 @@ def mini_vggnet(input_shape=(64, 64, 3), classes=17, *, widths=(32, 64), dense=5
     x = layers.Dropout(0.5, name="fc_dropout")(x)
     outputs = layers.Dense(classes, activation="softmax", name="predictions")(x)
     return keras.Model(inputs, outputs, name=name)
+
+
+def flowers_augmentation():
+    """The augmentation layers of 05_flowers17_csv_generator's recipe, fresh at each call
+    (built in plain sight there; reused in 06_data_augmentation).
+
+    Horizontal flips, rotations up to ±29° (factor 0.08), zoom from −20% to +10%, shifts up
+    to 10%, borders filled by reflection, contrast ±20%, brightness ±15% of [0, 1] pixels.
+    """
+    import keras
+
+    return [
+        keras.layers.RandomFlip("horizontal", name="flip"),
+        keras.layers.RandomRotation(0.08, fill_mode="reflect", name="rotate"),
+        keras.layers.RandomZoom((-0.2, 0.1), fill_mode="reflect", name="zoom"),
+        keras.layers.RandomTranslation(0.1, 0.1, fill_mode="reflect", name="shift"),
+        keras.layers.RandomContrast(0.2, name="contrast"),
+        keras.layers.RandomBrightness(0.15, value_range=(0.0, 1.0), name="brightness"),
+    ]
+
+
+def compile_flowers_recipe(model, n_rows, epochs, batch_size=32):
+    """Compile ``model`` with 05_flowers17_csv_generator's optimizer, schedule and loss
+    (built in plain sight there as ``compile_recipe``; reused in 06_data_augmentation).
+
+    SGD with Nesterov momentum 0.9; the learning rate warms up linearly from 0 to 0.02
+    over ``max(1, min(3, epochs // 5))`` epochs, then follows a cosine down to 0 by the
+    last step; decoupled weight decay 0.005, not on biases or batch-normalization scales
+    and offsets; cross-entropy on one-hot labels with label smoothing 0.1; accuracy.
+    An epoch is ``ceil(n_rows / batch_size)`` steps. Returns
+    ``(steps_per_epoch, warmup_epochs, schedule)``.
+    """
+    import math
+
+    import keras
+
+    steps = math.ceil(n_rows / batch_size)
+    warmup = max(1, min(3, epochs // 5))
+    schedule = keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=0.0, warmup_target=0.02, warmup_steps=steps * warmup,
+        decay_steps=steps * (epochs - warmup))
+    optimizer = keras.optimizers.SGD(learning_rate=schedule, momentum=0.9, nesterov=True,
+                                     weight_decay=5e-3)
+    optimizer.exclude_from_weight_decay(var_names=["bias", "gamma", "beta"])
+    model.compile(optimizer=optimizer,
+                  loss=keras.losses.CategoricalCrossentropy(label_smoothing=0.1),
+                  metrics=["accuracy"])
+    return steps, warmup, schedule

@@ -72,3 +72,57 @@ def test_bn_before_relu_swaps_the_order_and_drops_the_biases():
     assert [layer.use_bias for layer in weighted] == [False, False, False, True]  # softmax keeps it
     # the same layers otherwise: 2 conv biases of 4 and the dense layer's 8 fewer weights
     assert tutorial.count_params() - modern.count_params() == 4 + 4 + 8
+
+
+def _notebook_05_function(name):
+    """The source of a function that notebook 05 defines in plain sight."""
+    import json
+    from pathlib import Path
+
+    nb = json.loads(Path(__file__).parents[1].joinpath(
+        "notebooks", "05_flowers17_csv_generator.ipynb").read_text())
+    for cell in nb["cells"]:
+        src = "".join(cell["source"])
+        if cell["cell_type"] == "code" and f"def {name}(" in src:
+            start = src.index(f"def {name}(")
+            end = src.find("\n\n\n", start)
+            return src[start:] if end < 0 else src[start:end]
+    raise AssertionError(f"notebook 05 no longer defines {name}()")
+
+
+def test_flowers_augmentation_is_the_one_notebook_05_builds():
+    import keras
+
+    from course_utils.models import flowers_augmentation
+
+    namespace = {"keras": keras}
+    exec(_notebook_05_function("make_augmentation"), namespace)
+    ours, theirs = flowers_augmentation(), namespace["make_augmentation"]()
+    assert [type(layer) for layer in ours] == [type(layer) for layer in theirs]
+    for a, b in zip(ours, theirs, strict=True):
+        ca, cb = a.get_config(), b.get_config()
+        ca.pop("seed", None), cb.pop("seed", None)
+        assert ca == cb, a.name
+    assert flowers_augmentation()[0] is not ours[0]  # fresh layers at each call
+
+
+def test_compile_flowers_recipe_matches_notebook_05_schedule_and_loss():
+    import keras
+
+    from course_utils.models import compile_flowers_recipe
+
+    namespace = {"keras": keras, "math": __import__("math"), "BATCH_SIZE": 32, "EPOCHS": 75}
+    exec(_notebook_05_function("compile_recipe"), namespace)
+    model_a = mini_vggnet(widths=(4, 8), dense=16)
+    model_b = mini_vggnet(widths=(4, 8), dense=16)
+    steps, warmup, schedule = compile_flowers_recipe(model_a, 850, 75)
+    steps_b, warmup_b, schedule_b = namespace["compile_recipe"](model_b, 850)
+    assert (steps, warmup) == (steps_b, warmup_b) == (27, 3)
+    for step in (0, 27 * 3, 27 * 39, 27 * 75):
+        assert float(schedule(step)) == pytest.approx(float(schedule_b(step)), abs=1e-7)
+    assert float(schedule(27 * 3)) == pytest.approx(0.02)
+    assert float(schedule(27 * 75)) == pytest.approx(0.0, abs=1e-6)
+    assert model_a.loss.get_config()["label_smoothing"] == 0.1
+    opt = model_a.optimizer
+    assert opt.nesterov and opt.momentum == 0.9 and opt.weight_decay == pytest.approx(5e-3)
+    assert compile_flowers_recipe(mini_vggnet(widths=(4,), dense=8), 100, 3)[:2] == (4, 1)
