@@ -5,8 +5,9 @@
     python -m course_utils.benchmark --quick    # a reduced run (256 images)
 
 After the reading speeds it measures how long a training step waits for its batch with
-each reader, what prefetching, ``tf.data`` parallel calls and ``PyDataset`` workers
-change, and the peak memory of streaming vs loading a file whole as it grows tenfold.
+each reader, and the peak memory of streaming vs loading a file whole as it grows tenfold.
+(What prefetching and parallel reads change is shown in notebook 08 on a reader of known
+delay, where it does not depend on the machine.)
 
 Every measurement reads the same images of the same file in the same run, batch by
 batch in turn (A, B, A, B, ...) so that a busy machine slows them alike; the median
@@ -292,26 +293,6 @@ def waits_conclusion(waits, bound=0.5, busy=0.1):
     return "Conclusion: " + "; ".join(parts) + "." + _busy_note(waits)
 
 
-def knobs_conclusion(waits):
-    """What ``measure_knobs()``'s table says, from its figures: how much prefetching and
-    parallel calls cut ``tf.data``'s wait, and workers ``PyDataset``'s
-    (08_input_pipeline_performance)."""
-    parts = []
-    for family in ("tf.data", "PyDataset"):
-        rows = [(n, w) for n, w in waits.items() if n.startswith(family)]
-        if len(rows) < 2:
-            continue
-        (base_name, base), (best_name, best) = rows[0], min(rows[1:], key=lambda r: r[1].wait_ms)
-        if best.wait_ms < 0.8 * base.wait_ms:
-            parts.append(f"{family}: '{best_name.split(': ')[1]}' cut the wait from "
-                         f"{base.wait_ms:.1f} to {best.wait_ms:.1f} ms a step")
-        else:
-            parts.append(f"{family}: no setting cut the wait of '{base_name.split(': ')[1]}' "
-                         f"({base.wait_ms:.1f} ms) by a fifth or more here (no spare core, or "
-                         "nothing to overlap)")
-    return "Conclusion: " + "; ".join(parts) + "." + _busy_note(waits) if parts else ""
-
-
 def memory_conclusion(result):
     """What ``measure_memory()``'s table says, from its figures
     (08_input_pipeline_performance)."""
@@ -363,36 +344,6 @@ def measure_step_waits(csv_path, classes, steps, batch_size=32):
 def _fitting_steps(labels, steps, batch_size):
     """At most one step less than the file has batches: a PyDataset must not run dry."""
     return max(1, min(steps, -(-len(labels) // batch_size) - 1))
-
-
-def measure_knobs(csv_path, classes, steps, batch_size=32, workers=2):
-    """The step wait of ``pipeline.probe_model`` with and without prefetching, ``tf.data``
-    parallel calls and ``PyDataset`` workers: ``{name: StepWait}``
-    (08_input_pipeline_performance)."""
-    from .pipeline import CsvBatches, csv_text_dataset, measure_step_wait, probe_model
-
-    def text(parallel, prefetch):
-        return lambda: csv_text_dataset(csv_path, batch_size, classes, parallel=parallel,
-                                        prefetch=prefetch, repeat=True)
-
-    def rows(**kwargs):
-        # a short queue, so that a short measurement sees the steady state rather than
-        # batches the workers queued up before the first step
-        return lambda: CsvBatches(csv_path, batch_size, classes, max_queue_size=2, **kwargs)
-
-    knobs = {
-        "tf.data: no prefetch, sequential": text(False, False),
-        "tf.data: prefetch, sequential": text(False, True),
-        "tf.data: prefetch, parallel map": text(True, True),
-        "PyDataset: 1 worker": rows(),
-        f"PyDataset: {workers} worker threads": rows(workers=workers),
-        f"PyDataset: {workers} worker processes": rows(workers=workers,
-                                                       use_multiprocessing=True),
-    }
-    steps = _fitting_steps(_cached(csv_path, classes)[1], steps, batch_size)
-    memory, model = _memory_batch(csv_path, classes, batch_size), probe_model(len(classes))
-    return {name: measure_step_wait(model, feed(), steps, memory)
-            for name, feed in knobs.items()}
 
 
 def measure_memory(csv_path, classes, rows, times=10, batch_size=32):
@@ -482,12 +433,6 @@ def main(argv=None):
     print(format_waits(waits))
     print(format_key(WAITS_KEY))
     print(textwrap.fill(waits_conclusion(waits), 100))
-    print()
-    print("What prefetching, tf.data parallel calls and PyDataset workers change "
-          "(the same columns)")
-    knobs = measure_knobs(csv_path, classes, steps)
-    print(format_waits(knobs))
-    print(textwrap.fill(knobs_conclusion(knobs), 100))
     rows_in_memory_test = 128 if args.quick else _count_rows(csv_path)
     print()
     print(f"Streaming vs loading whole, on the first {rows_in_memory_test} rows and on a "

@@ -6,15 +6,12 @@
 - ``csv_text_dataset``: the image CSV read by ``tf.data`` (``TextLineDataset`` + string ops).
 - ``build_npy_cache`` / ``load_npy_cache`` / ``NpyBatches``: parse the CSV once into a
   binary ``.npy`` cache, then read batches from a memory map.
-- ``CsvBatches``: a ``PyDataset`` that parses CSV rows on request (to try workers on).
-- ``images_per_second``, ``peak_python_memory``, ``repeat_file``: small measuring tools.
+- ``peak_python_memory``, ``repeat_file``: the memory test's tools.
 """
 
-import os
 import statistics
 import time
 import tracemalloc
-from itertools import islice
 from pathlib import Path
 from typing import NamedTuple
 
@@ -37,17 +34,18 @@ class StepTimer(keras.callbacks.Callback):
     The first ``skip`` steps of each ``fit`` call are not timed (the first step also
     traces the train function). ``median_step_ms`` / ``median_gap_ms`` summarise.
 
-    What it captures, on the TensorFlow backend of Keras 3: ``fit`` hands the train
-    function an *iterator*, and the train function takes the next batch from it
-    (``iterator.get_next()``) *inside* the step. So a step's time is the wait for its
-    batch plus the computation, and the gap between steps holds only Keras's own
-    bookkeeping, however slow the data is. (Keras 3's torch backend fetches the batch
-    before ``on_train_batch_begin``, in the gap.) To separate the wait from the
-    computation, time the same model fed from memory: ``measure_step_wait`` does that.
+    What it captures: on the TensorFlow backend, ``fit`` hands the compiled train
+    function an *iterator*, and the function takes the next batch from it
+    (``iterator.get_next()``) *inside* the step; the JAX backend's train function, too,
+    calls ``next(iterator)`` between the two callbacks. So a step's time is the wait for
+    its batch plus the computation, and the gap between steps holds only Keras's own
+    bookkeeping, however slow the data is. (The PyTorch backend takes the batch before
+    ``on_train_batch_begin``, in the gap.) To separate the wait from the computation,
+    time the same model fed from memory: ``measure_step_wait`` does that.
 
     What it does not capture: data work done *ahead* of the step. Prefetching
-    (``tf.data``'s ``prefetch``, the prefetch Keras adds after a generator or a
-    ``PyDataset``, a ``PyDataset``'s workers) prepares batches while earlier steps
+    (``tf.data``'s ``prefetch``, the prefetch the TensorFlow backend adds after a generator
+    or a ``PyDataset``, a ``PyDataset``'s workers) prepares batches while earlier steps
     compute; a step waits only for what is not ready yet. A small wait therefore means
     "the pipeline keeps up", not "the pipeline is cheap": it may still use a core.
     """
@@ -290,75 +288,9 @@ class NpyBatches(keras.utils.PyDataset):
         return x, np.asarray(self.labels[rows], dtype=np.int32)
 
 
-class CsvBatches(keras.utils.PyDataset):
-    """Random-access batches of an image CSV, each parsed on request with the classic
-    tutorial's per-value ``int()`` (08_input_pipeline_performance).
-
-    Deliberately CPU-heavy Python, to see what ``PyDataset`` workers change: threads
-    (``workers=n``) share one interpreter lock while parsing; processes
-    (``workers=n, use_multiprocessing=True``) do not. Yields float32 images in [0, 1]
-    and int32 indices into ``classes`` (default: the file's sorted labels). Indexing the
-    rows reads the file once.
-    """
-
-    def __init__(self, csv_path, batch_size, classes=None, **kwargs):
-        super().__init__(**kwargs)
-        self.path, self.batch_size = Path(csv_path), int(batch_size)
-        classes = csv_classes(csv_path) if classes is None else list(classes)
-        self.index = {name: i for i, name in enumerate(classes)}
-        offsets, position = [], 0
-        with open(self.path, "rb") as f:
-            for line in f:
-                if line.strip():
-                    offsets.append(position)
-                position += len(line)
-        self.offsets = offsets
-
-    def __len__(self):
-        return -(-len(self.offsets) // self.batch_size)
-
-    def __getitem__(self, index):
-        if not 0 <= index < len(self):
-            raise IndexError(f"batch {index} of a PyDataset of {len(self)} batches")
-        start = index * self.batch_size
-        n = min(self.batch_size, len(self.offsets) - start)
-        images = np.empty((n, *IMAGE_SHAPE), dtype=np.float32)
-        labels = np.empty(n, dtype=np.int32)
-        with open(self.path, "rb") as f:
-            f.seek(self.offsets[start])
-            for row in range(n):
-                line = f.readline()
-                while not line.strip():
-                    line = f.readline()
-                fields = line.decode("utf-8").strip().split(",")
-                pixels = np.array([int(value) for value in fields[1:]], dtype=np.uint8)
-                images[row] = pixels.reshape(IMAGE_SHAPE) / np.float32(255)
-                labels[row] = self.index[fields[0]]
-        return images, labels
-
-
 # --------------------------------------------------------------------------------------
 # Measuring tools
 # --------------------------------------------------------------------------------------
-
-
-def images_per_second(batches, n_batches, warmup=1):
-    """Pull ``warmup + n_batches`` batches ``(x, y, ...)`` from an iterable and return
-    images per second over the last ``n_batches`` (08_input_pipeline_performance).
-
-    The warm-up batches (opening files, tracing ``tf.data`` functions) are not timed.
-    """
-    iterator = iter(batches)
-    for _ in islice(iterator, warmup):
-        pass
-    images = 0
-    start = time.perf_counter()
-    for batch in islice(iterator, n_batches):
-        images += len(batch[0])
-    seconds = time.perf_counter() - start
-    if images == 0:
-        raise ValueError("no batch left to time after the warm-up")
-    return images / seconds
 
 
 def peak_python_memory(function, *args, **kwargs):
@@ -395,8 +327,3 @@ def repeat_file(source, target, times):
             if needs_newline:
                 out.write(b"\n")
     return target
-
-
-def file_megabytes(path):
-    """Size of a file in MB (10^6 bytes) (08_input_pipeline_performance)."""
-    return os.path.getsize(path) / 1e6

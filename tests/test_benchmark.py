@@ -129,14 +129,6 @@ def test_the_wait_conclusions_follow_the_figures():
     waits["quick"] = StepWait(81.0, 80.0, 1.0)  # the same computation, 4 times as long
     assert "ranges from 20.0 to 80.0 ms: the machine was busy" in benchmark.waits_conclusion(
         waits)
-    knobs = {"tf.data: no prefetch, sequential": StepWait(50.0, 20.0, 30.0),
-             "tf.data: prefetch, sequential": StepWait(40.0, 20.0, 20.0),
-             "tf.data: prefetch, parallel map": StepWait(25.0, 20.0, 5.0),
-             "PyDataset: 1 worker": StepWait(50.0, 20.0, 30.0),
-             "PyDataset: 2 worker threads": StepWait(49.0, 20.0, 29.0)}
-    text = benchmark.knobs_conclusion(knobs)
-    assert "tf.data: 'prefetch, parallel map' cut the wait from 30.0 to 5.0 ms" in text
-    assert "PyDataset: no setting cut the wait of '1 worker' (30.0 ms)" in text
 
 
 def test_the_memory_conclusion_follows_the_figures():
