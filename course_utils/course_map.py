@@ -44,7 +44,7 @@ COURSE_MAP = [
              "Fine-grained control: `train_on_batch` loops, custom `train_step`, "
              "`GradientTape`", 30, 15),
     Notebook("10_migrating_legacy_keras_code.ipynb",
-             "Porting old `fit_generator`-era code to Keras 3", 25, 15),
+             "Porting old `fit_generator`-era code to Keras 3", 30, 15),
     Notebook("11_inputs_across_backends.ipynb",
              "Optional, homework: Keras 3 runs on TensorFlow, JAX and PyTorch: which inputs "
              "does `fit` take on each, and what changes when the backend is not TensorFlow?",

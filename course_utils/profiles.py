@@ -35,18 +35,19 @@ PROFILES = {
         "flowers_bn_before_relu": False,
         "flowers_bn_momentum": 0.9,
         "flowers_refit": False,  # keep the model trained without the validation rows
-        # 06_data_augmentation (a half-width MiniVGGNet in the quick profile)
+        # 06_data_augmentation (05's network and recipe; seeds of the with/without runs)
         "aug_epochs": 3,
-        "aug_widths": (16, 32),
-        "aug_dense": 128,
-        "aug_bn_momentum": 0.9,
+        "aug_seeds": (42,),
         "aug_timing_images": 256,
         # 07_variable_length_sequences
         "seq_epochs": 3,
-        # 08_input_pipeline_performance (rows timed, training steps timed, memory test rows)
+        # 08_input_pipeline_performance (rows timed, training steps timed, memory test rows,
+        # batches of the reader with a fixed delay, small steps for steps_per_execution)
         "pipeline_images": 256,
         "pipeline_steps": 6,
         "pipeline_memory_rows": 128,
+        "pipeline_latency_batches": 30,
+        "pipeline_small_steps": 1024,
         # 09_train_on_batch_and_custom_loops
         "loops_max_epochs": 15,
         # 10_migrating_legacy_keras_code
@@ -75,11 +76,9 @@ PROFILES = {
         "flowers_bn_before_relu": True,
         "flowers_bn_momentum": 0.99,
         "flowers_refit": True,  # train the final model again on all 1,020 rows
-        # 06_data_augmentation
-        "aug_epochs": 60,
-        "aug_widths": (32, 64),
-        "aug_dense": 512,
-        "aug_bn_momentum": 0.99,
+        # 06_data_augmentation (05's network and recipe; seeds of the with/without runs)
+        "aug_epochs": 75,
+        "aug_seeds": (42, 7),
         "aug_timing_images": 1024,
         # 07_variable_length_sequences
         "seq_epochs": 15,
@@ -87,6 +86,8 @@ PROFILES = {
         "pipeline_images": 1020,
         "pipeline_steps": 30,
         "pipeline_memory_rows": 1020,
+        "pipeline_latency_batches": 60,
+        "pipeline_small_steps": 4096,
         # 09_train_on_batch_and_custom_loops
         "loops_max_epochs": 40,
         # 10_migrating_legacy_keras_code
