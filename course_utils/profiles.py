@@ -35,8 +35,7 @@ PROFILES = {
         "flowers_bn_before_relu": False,
         "flowers_bn_momentum": 0.9,
         "flowers_refit": False,  # keep the model trained without the validation rows
-        # 06_data_augmentation (05's network and recipe; seeds of the with/without runs)
-        "aug_epochs": 3,
+        # 06_data_augmentation (05's network, recipe and epochs; seeds of the with/without runs)
         "aug_seeds": (42,),
         "aug_timing_images": 256,
         # 07_variable_length_sequences
@@ -76,8 +75,7 @@ PROFILES = {
         "flowers_bn_before_relu": True,
         "flowers_bn_momentum": 0.99,
         "flowers_refit": True,  # train the final model again on all 1,020 rows
-        # 06_data_augmentation (05's network and recipe; seeds of the with/without runs)
-        "aug_epochs": 75,
+        # 06_data_augmentation (05's network, recipe and epochs; seeds of the with/without runs)
         "aug_seeds": (42, 7),
         "aug_timing_images": 1024,
         # 07_variable_length_sequences
